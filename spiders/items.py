@@ -1,0 +1,85 @@
+"""Values that leave the crawler: one site to crawl, and the articles it yielded.
+
+They cross the process boundary as JSON lines, so they are frozen, keyword-only dataclasses
+with a ``to_dict`` / ``from_dict`` pair and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteSpec:
+    """What the generic spider needs to know about one site."""
+
+    name: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    start_urls: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SiteSpec:
+        return cls(
+            name=data["name"],
+            feeds=tuple(data.get("feeds", ())),
+            sitemaps=tuple(data.get("sitemaps", ())),
+            start_urls=tuple(data.get("start_urls", ())),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Article:
+    """One extracted news article, as the crawler saw it."""
+
+    url: str
+    canonical_url: str
+    site: str
+    title: str
+    text: str
+    standfirst: str = ""
+    author: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+    fetched: datetime
+
+    def __post_init__(self) -> None:
+        for name in ("url", "canonical_url", "site"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"Article.{name} must be a non-empty string (got {value!r})")
+        for name in ("published", "fetched"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"Article.{name} must be timezone-aware (got {value!r})")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name in ("published", "fetched"):
+            if data[name] is not None:
+                data[name] = data[name].isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        data = dict(data)
+        for name in ("published", "fetched"):
+            if data.get(name):
+                data[name] = datetime.fromisoformat(data[name])
+        return cls(**data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrawlResult:
+    """What one crawl of one site produced, judged by its stats rather than its finish reason."""
+
+    site: str
+    articles: tuple[Article, ...] = ()
+    stats: dict[str, Any] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+    failed: bool = False
