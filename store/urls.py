@@ -16,17 +16,22 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def canonical_url(url: str) -> str:
-    """Return the canonical form of ``url``; never raises, returns the input when it is not a URL."""
+    """The canonical form of ``url``; never raises, gives the input back when it is not a URL."""
     try:
         parts = urlsplit(url.strip())
         if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
             return url.strip()
-        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                 if not _TRACKING_PARAMS.match(k)]
+        query = [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING_PARAMS.match(k)
+        ]
         host = parts.hostname.lower()
         port = parts.port
         netloc = host if port in (None, _DEFAULT_PORTS[parts.scheme.lower()]) else f"{host}:{port}"
-        cleaned = urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+        cleaned = urlunsplit(
+            (parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), "")
+        )
         return canonicalize_url(cleaned, keep_fragments=False)
     except ValueError:
         return url.strip()

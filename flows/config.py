@@ -1,0 +1,293 @@
+"""The configuration file, ``newswatch.yaml``: read, checked, and turned into typed values.
+
+Every problem is a ``ConfigError`` whose message is one line naming the file, the key and what is
+wrong, e.g. ``newswatch.yaml: watches[0].notify: unknown channel 'tem' (channels: team, me)``.
+Nothing runs on a config error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from spiders.items import SiteSpec
+
+DEFAULT_CONFIG = "newswatch.yaml"
+CONFIG_ENV = "NEWSWATCH_CONFIG"
+DEFAULT_EVERY = "15m"
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class ConfigError(ValueError):
+    """The config file cannot be used; the message names the file, the key and the problem."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """``15m``, ``2h``, ``30d`` → timedelta; raises ValueError with the accepted forms."""
+    found = _DURATION.match(str(text))
+    if not found or int(found.group(1)) == 0:
+        raise ValueError(f"{text!r} is not a duration; use a number and a unit, like 15m, 2h or 7d")
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+
+
+def _check_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} is not a valid name; use letters, digits, '-', '_' or '.'")
+    return value
+
+
+def _check_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteConfig(_Strict):
+    name: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    start_urls: tuple[str, ...] = ()
+    every: str | None = None
+    cron: str | None = None
+
+    _name = field_validator("name")(_check_name)
+
+    @field_validator("feeds", "sitemaps", "start_urls")
+    @classmethod
+    def _urls(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_http_url(v) for v in values)
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) != 5:
+            raise ValueError(f"{value!r} is not a cron expression of five fields")
+        return value
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> SiteConfig:
+        if self.every and self.cron:
+            raise ValueError("give either 'every' or 'cron', not both")
+        return self
+
+    def spec(self) -> SiteSpec:
+        return SiteSpec(
+            name=self.name, feeds=self.feeds, sitemaps=self.sitemaps, start_urls=self.start_urls
+        )
+
+
+class WatchConfig(_Strict):
+    name: str
+    query: str
+    notify: tuple[str, ...] = ()
+
+    _name = field_validator("name")(_check_name)
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        from alerts.query import QueryError, parse
+
+        try:
+            parse(value)
+        except QueryError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class CrawlConfig(_Strict):
+    """How crawls run: Scrapy setting overrides and a time limit per site."""
+
+    settings: dict[str, Any] = Field(default_factory=dict)
+    timeout: str = "30m"
+
+    @field_validator("settings")
+    @classmethod
+    def _setting_names(cls, settings: dict[str, Any]) -> dict[str, Any]:
+        for name in settings:
+            if not re.match(r"^[A-Z][A-Z0-9_]*$", name):
+                raise ValueError(f"{name!r} is not a Scrapy setting name (UPPER_CASE)")
+        return settings
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class Config(_Strict):
+    database: str = "sqlite:///newswatch.db"
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    channels: dict[str, str] = Field(default_factory=dict)
+    sites: tuple[SiteConfig, ...] = ()
+    watches: tuple[WatchConfig, ...] = ()
+    source: str = Field(default=DEFAULT_CONFIG, exclude=True)
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, channels: dict[str, str]) -> dict[str, str]:
+        for name in channels:
+            _check_name(name)
+        return channels
+
+    def site(self, name: str) -> SiteConfig:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        known = ", ".join(s.name for s in self.sites) or "none"
+        raise ConfigError(f"{self.source}: sites: no site named {name!r} (sites: {known})")
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and check ``path``, else ``$NEWSWATCH_CONFIG``, else ``./newswatch.yaml``."""
+    path = Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file (give --config FILE)") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
+    return parse_config(raw, source=str(path))
+
+
+def parse_config(raw: Any, *, source: str = DEFAULT_CONFIG) -> Config:
+    """Check an already-parsed YAML document; see ``load_config``."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the file must be a mapping of keys (database, sites, …)")
+    raw = _expand_env(raw, source, ())
+    try:
+        config = Config.model_validate({**raw, "source": source})
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc, source)) from None
+    _check_references(config)
+    return config
+
+
+def _expand_env(value: Any, source: str, where: tuple[Any, ...]) -> Any:
+    """Replace ``${VAR}`` in strings of ``database`` and ``channels`` from the environment."""
+    if isinstance(value, dict):
+        return {k: _expand_env(v, source, (*where, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, source, (*where, i)) for i, v in enumerate(value)]
+    if isinstance(value, str) and where and where[0] in ("database", "channels"):
+
+        def lookup(found: re.Match[str]) -> str:
+            name = found.group(1)
+            if name not in os.environ:
+                raise ConfigError(
+                    f"{source}: {_key(where)}: environment variable {name} is not set"
+                )
+            return os.environ[name]
+
+        return _ENV_REF.sub(lookup, value)
+    return value
+
+
+def _check_references(config: Config) -> None:
+    source = config.source
+    for kind, items in (("sites", config.sites), ("watches", config.watches)):
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            if item.name in seen:
+                raise ConfigError(f"{source}: {kind}[{index}].name: duplicate name {item.name!r}")
+            seen.add(item.name)
+    for index, site in enumerate(config.sites):
+        if not (site.feeds or site.sitemaps or site.start_urls) and not _has_python_spider(
+            site.name
+        ):
+            raise ConfigError(
+                f"{source}: sites[{index}]: site {site.name!r} needs feeds, sitemaps or start_urls "
+                f"(or a Python spider named {site.name!r} in spiders/sites/)"
+            )
+    for index, watch in enumerate(config.watches):
+        for channel in watch.notify:
+            if channel not in config.channels:
+                known = ", ".join(config.channels) or "none configured"
+                raise ConfigError(
+                    f"{source}: watches[{index}].notify: unknown channel {channel!r} "
+                    f"(channels: {known})"
+                )
+    _check_channel_urls(config)
+    _check_database_url(config)
+
+
+def _check_channel_urls(config: Config) -> None:
+    import apprise
+
+    from alerts import deliver  # noqa: F401  (registers console://)
+
+    for name, url in config.channels.items():
+        if apprise.Apprise.instantiate(url) is None:
+            scheme = url.split("://", 1)[0] if "://" in url else url[:12]
+            raise ConfigError(
+                f"{config.source}: channels.{name}: not a valid Apprise URL "
+                f"(scheme {scheme!r}; see https://github.com/caronc/apprise/wiki)"
+            )
+
+
+def _check_database_url(config: Config) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(config.database)
+    except ArgumentError:
+        raise ConfigError(
+            f"{config.source}: database: not a database URL; use sqlite:///FILE "
+            f"or postgresql+psycopg://user@host/db"
+        ) from None
+
+
+def _has_python_spider(name: str) -> bool:
+    from spiders.runner import find_site_spider
+
+    return find_site_spider(name) is not None
+
+
+def _key(where: tuple[Any, ...]) -> str:
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _first_error(exc: ValidationError, source: str) -> str:
+    error = exc.errors()[0]
+    where = tuple(p for p in error["loc"] if p not in ("function-after",))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+        if len(where) == 1:
+            message += " (keys: database, crawl, channels, sites, watches)"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    return f"{source}: {_key(where)}: {message}"

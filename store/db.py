@@ -1,0 +1,79 @@
+"""Opening the database: one sessionmaker per URL, migrated to the latest schema on first use."""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_S = 30
+_POSTGRES_MIGRATION_LOCK = 5_120_001  # pg_advisory_lock key: one migrator at a time
+
+_upgrade_lock = threading.Lock()
+
+
+class DatabaseURLError(ValueError):
+    """The database URL cannot be used; the message says which URL (password hidden) and why."""
+
+
+def alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets a busy timeout and foreign keys, its folder is created."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseURLError(f"database URL {url!r} is not a SQLAlchemy URL") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def upgrade(engine: Engine) -> bool:
+    """Bring the schema to the latest migration; returns whether anything was applied."""
+    cfg = alembic_config()
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with _upgrade_lock, engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:k)"), {"k": _POSTGRES_MIGRATION_LOCK}
+            )
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
+            return False
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+        return True
+
+
+@cache
+def session_factory(url: str) -> sessionmaker[Session]:
+    """The sessionmaker for ``url``, with the schema migrated on first use in this process."""
+    engine = create_db_engine(url)
+    upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)

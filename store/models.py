@@ -1,0 +1,178 @@
+"""The tables: articles grouped into stories, watch matches, the delivery outbox, crawl runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; give it a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Story(Base):
+    """One piece of journalism; every copy of it on any site is an article of this story."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    articles: Mapped[list[Article]] = relationship(
+        back_populates="story", order_by="Article.fetched"
+    )
+    matches: Mapped[list[Match]] = relationship(back_populates="story")
+
+    def __repr__(self) -> str:
+        return f"Story(id={self.id!r}, title={self.title[:40]!r})"
+
+
+class Article(Base):
+    """One canonical URL's article, updated in place when it is edited."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    site: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str | None] = mapped_column(String(20))
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    fetched: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+
+    story: Mapped[Story] = relationship(back_populates="articles")
+
+    def __repr__(self) -> str:
+        return f"Article(id={self.id!r}, site={self.site!r}, url={self.canonical_url!r})"
+
+
+class Match(Base):
+    """A watch matched a story: once per (watch, story), which is what makes alerts unique."""
+
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("watch", "story_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch: Mapped[str] = mapped_column(String(200), index=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    snippet: Mapped[str] = mapped_column(Text, default="")
+    marks: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    story: Mapped[Story] = relationship(back_populates="matches")
+    article: Mapped[Article] = relationship()
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="match")
+
+    def __repr__(self) -> str:
+        return f"Match(id={self.id!r}, watch={self.watch!r}, story_id={self.story_id!r})"
+
+
+class DeliveryState:
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # the last attempt failed; it is retried until it expires
+    EXPIRED = "expired"
+
+    RETRYABLE = (PENDING, FAILED)
+
+
+class Delivery(Base):
+    """The outbox: one row per (watch, story, channel). The channel is its name, never its URL."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("watch", "story_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id"), index=True)
+    watch: Mapped[str] = mapped_column(String(200))
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"))
+    channel: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    match: Mapped[Match] = relationship(back_populates="deliveries")
+
+    def __repr__(self) -> str:
+        return (
+            f"Delivery(id={self.id!r}, watch={self.watch!r}, story_id={self.story_id!r}, "
+            f"channel={self.channel!r}, state={self.state!r})"
+        )
+
+
+class CrawlRun(Base):
+    """One crawl of one site: when, what it found, and what went wrong."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(200), index=True)
+    started: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    articles_found: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    articles_updated: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    errors: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    def __repr__(self) -> str:
+        return f"CrawlRun(id={self.id!r}, site={self.site!r}, failed={self.failed!r})"

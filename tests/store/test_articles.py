@@ -1,0 +1,54 @@
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from spiders.items import Article as Crawled
+from store.articles import content_hash, is_stored, save_articles
+from store.db import session_factory
+from store.models import Article, Story
+
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def crawled(
+    url="https://news.example/world/putin-visit", title="Putin to visit China", text="Body."
+):
+    return Crawled(url=url, canonical_url=url, site="courier", title=title, text=text, fetched=NOW)
+
+
+def test_new_article_gets_its_own_story(database_url):
+    with session_factory(database_url).begin() as session:
+        saved = save_articles(session, [crawled()])
+        assert [s.status for s in saved] == ["new"]
+        article = session.get(Article, saved[0].article_id)
+        assert article.story.title == "Putin to visit China"
+        assert article.fetched == NOW
+
+
+def test_same_url_with_tracking_is_the_same_article(database_url):
+    factory = session_factory(database_url)
+    with factory.begin() as session:
+        save_articles(session, [crawled()])
+    with factory.begin() as session:
+        again = crawled(url="https://NEWS.example/world/putin-visit?utm_source=x#top")
+        assert save_articles(session, [again]) == []
+        assert is_stored(session, "https://news.example/world/putin-visit?fbclid=1")
+        assert session.scalar(select(func.count()).select_from(Article)) == 1
+
+
+def test_edit_in_place_updates_and_keeps_previous_hash(database_url):
+    factory = session_factory(database_url)
+    with factory.begin() as session:
+        first = save_articles(session, [crawled()])[0]
+    with factory.begin() as session:
+        edited = save_articles(session, [crawled(text="Body, corrected.")])
+        assert [s.status for s in edited] == ["updated"]
+        assert edited[0].story_id == first.story_id
+        article = session.get(Article, first.article_id)
+        assert article.previous_hash == content_hash("Putin to visit China", "Body.")
+        assert article.updated is not None
+        assert session.scalar(select(func.count()).select_from(Story)) == 1
+
+
+def test_whitespace_is_not_an_edit():
+    assert content_hash("T", "a  b\n c") == content_hash("T", "a b c")
