@@ -1,0 +1,66 @@
+"""Loopback channels for alert tests: webhook, Slack, SMTP, and a recording Apprise scheme."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from apprise.decorators import notify
+from apprise.plugins.slack import NotifySlack
+
+from tests.alerts.receivers import HttpReceiver, SmtpReceiver
+
+# What the Slack plugin is given: three webhook tokens, as in a real channel URL.
+SLACK_URL = "slack://T1ABCDEFG/B2HIJKLMN/c3secrettokenvalue"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    title: str
+    body: str
+    body_format: str | None
+
+
+_RECORDED: list[Recorded] = []
+
+
+@notify(on="newswatch-test", name="Newswatch test channel")
+def _record(body: str, title: str, *args: object, body_format: str | None = None, **kwargs):
+    _RECORDED.append(Recorded(title=title, body=body, body_format=body_format))
+
+
+@pytest.fixture
+def recorded() -> Iterator[list[Recorded]]:
+    """Messages sent to `newswatch-test://` during the test."""
+    _RECORDED.clear()
+    yield _RECORDED
+    _RECORDED.clear()
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    with HttpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def slack_receiver(
+    http_receiver: HttpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> HttpReceiver:
+    """`SLACK_URL` posts to `http_receiver` (path /services/T…/B…/c…) for this test."""
+    monkeypatch.setattr(NotifySlack, "webhook_url", http_receiver.url("http", "/services"))
+    return http_receiver
+
+
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[SmtpReceiver]:
+    with SmtpReceiver(auth=True) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_receiver(_smtp_server: SmtpReceiver) -> SmtpReceiver:
+    """A loopback SMTP server accepting any login; `.messages` starts empty."""
+    _smtp_server.messages.clear()
+    return _smtp_server

@@ -1,0 +1,143 @@
+"""Each config problem is one line naming the file, the key and what is wrong."""
+
+from textwrap import dedent
+
+import pytest
+
+from flows.config import ConfigError, load_config, parse_duration
+
+GOOD = """\
+database: sqlite:///news.db
+channels:
+  team: "json://127.0.0.1:9/hook"
+sites:
+  - name: courier
+    feeds: ["https://courier.example/rss.xml"]
+    every: 15m
+watches:
+  - name: putin-visit
+    query: Putin visit
+    notify: [team]
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "newswatch.yaml"
+    path.write_text(dedent(text))
+    return path
+
+
+def error_for(tmp_path, text) -> str:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    return message.removeprefix(f"{path}: ")
+
+
+def test_good_config_loads(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert config.sites[0].spec().feeds == ("https://courier.example/rss.xml",)
+    assert config.watches[0].notify == ("team",)
+
+
+def test_config_path_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSWATCH_CONFIG", str(write(tmp_path, GOOD)))
+    assert load_config().watches[0].name == "putin-visit"
+
+
+def test_missing_file_says_so(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "absent.yaml")
+
+
+def test_unknown_top_level_key(tmp_path):
+    assert error_for(tmp_path, GOOD + "colour: blue\n").startswith("colour: unknown key")
+
+
+def test_unknown_site_key(tmp_path):
+    text = GOOD.replace("    every: 15m", "    evry: 15m")
+    assert error_for(tmp_path, text) == "sites[0].evry: unknown key"
+
+
+def test_unknown_channel_in_notify(tmp_path):
+    text = GOOD.replace("notify: [team]", "notify: [tem]")
+    assert error_for(tmp_path, text) == "watches[0].notify: unknown channel 'tem' (channels: team)"
+
+
+def test_duplicate_site_name(tmp_path):
+    text = GOOD.replace(
+        "watches:",
+        '  - name: courier\n    feeds: ["https://other.example/rss"]\nwatches:',
+    )
+    assert error_for(tmp_path, text) == "sites[1].name: duplicate name 'courier'"
+
+
+def test_duplicate_watch_name(tmp_path):
+    text = GOOD + "  - name: putin-visit\n    query: Xi\n"
+    assert error_for(tmp_path, text) == "watches[1].name: duplicate name 'putin-visit'"
+
+
+def test_malformed_feed_url(tmp_path):
+    text = GOOD.replace("https://courier.example/rss.xml", "courier.example/rss.xml")
+    assert (
+        error_for(tmp_path, text)
+        == "sites[0].feeds: 'courier.example/rss.xml' is not an http(s) URL"
+    )
+
+
+def test_malformed_channel_url(tmp_path):
+    text = GOOD.replace("json://127.0.0.1:9/hook", "nosuchservice://x")
+    assert error_for(tmp_path, text).startswith("channels.team: not a valid Apprise URL")
+
+
+def test_unset_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("SLACK_TOKEN_A", raising=False)
+    text = GOOD.replace("json://127.0.0.1:9/hook", "slack://${SLACK_TOKEN_A}/B/C")
+    assert (
+        error_for(tmp_path, text) == "channels.team: environment variable SLACK_TOKEN_A is not set"
+    )
+
+
+def test_environment_variable_is_expanded_and_never_echoed(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOOK_TOKEN", "s3cret")
+    text = GOOD.replace("json://127.0.0.1:9/hook", "json://127.0.0.1:9/${HOOK_TOKEN}")
+    config = load_config(write(tmp_path, text))
+    assert config.channels["team"] == "json://127.0.0.1:9/s3cret"
+
+
+def test_bad_duration(tmp_path):
+    text = GOOD.replace("every: 15m", "every: soon")
+    assert "sites[0].every: 'soon' is not a duration" in error_for(tmp_path, text)
+
+
+def test_site_without_any_url(tmp_path):
+    text = GOOD.replace('    feeds: ["https://courier.example/rss.xml"]\n', "")
+    assert "sites[0]: site 'courier' needs feeds, sitemaps or start_urls" in error_for(
+        tmp_path, text
+    )
+
+
+def test_malformed_query_names_the_position(tmp_path):
+    text = GOOD.replace("query: Putin visit", "query: 'Putin \"visit'")
+    message = error_for(tmp_path, text)
+    assert message.startswith("watches[0].query: ")
+    assert "position" in message
+
+
+def test_invalid_yaml(tmp_path):
+    assert error_for(tmp_path, "sites: [\n").startswith("not valid YAML at line")
+
+
+def test_bad_database_url(tmp_path):
+    assert error_for(tmp_path, GOOD.replace("sqlite:///news.db", "nonsense")).startswith(
+        "database: not a database URL"
+    )
+
+
+def test_durations():
+    assert parse_duration("15m").total_seconds() == 900
+    with pytest.raises(ValueError):
+        parse_duration("0m")
