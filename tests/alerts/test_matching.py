@@ -1,0 +1,279 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alerts.matching import SNIPPET_CHARS, Document, Match, Matcher, _Article, _Evaluator, matches
+from alerts.query import QuerySyntaxError, parse
+
+PUTIN = Document(
+    title="Russia's Putin to visit China",
+    text=(
+        "The Kremlin said on Monday that Mr. Putin would travel to Beijing next month.\n"
+        "The visit, his first since 2023, comes as the U.S. weighs new sanctions worth "
+        "$190 billion. Trade grew 3.5% last year, officials said.\n"
+        '"We will visit our friends," Putin said. Officials in Türkiye were not consulted.\n'
+        "Putin praised Xi Jinping, calling the Chinese leader a true friend of Russia."
+    ),
+    site="trtworld",
+    url="https://www.trtworld.com/europe/putin-china-123",
+    language="en",
+)
+
+RUSSIAN = Document(
+    title="Визит Путина в Китай",
+    text="Президент России Владимир Путин прибыл в Пекин. Переговоры продлятся два дня.",
+    site="ria",
+    url="https://ria.ru/20240516/putin.html",
+    language="ru",
+)
+
+CHINESE = Document(
+    title="习近平会见普京",
+    text="国家主席习近平在北京会见俄罗斯总统普京。双方举行会谈。",
+    language="zh",
+)
+
+
+def doc(text, title="", **fields):
+    return Document(title=title, text=text, **fields)
+
+
+@pytest.mark.parametrize(
+    ("query", "document", "expected"),
+    [
+        # bare words: one sentence, the headline counting as one
+        ("Putin visit", PUTIN, True),
+        ("putin VISIT", PUTIN, True),
+        ("Putin visits", PUTIN, True),
+        ("visited Putin", PUTIN, True),
+        ("Kremlin sanctions", PUTIN, False),
+        ("Kremlin Beijing", PUTIN, True),
+        ("Putin visit", doc("Putin spoke. The visit was cancelled."), False),
+        ("Putin visit", doc("Putin spoke. the visit was cancelled."), True),
+        ("Putin visit", doc("Mr. Putin will visit."), True),
+        ("Putin visit", doc("Putin spoke on Jan. 5 about the visit."), True),
+        ("Putin visit", doc("Putin and the U.S. President discussed a visit."), True),
+        ("Putin visit", doc("Putin met the U.S. The visit was short."), False),
+        ("Putin visit", doc("Putin\nvisit"), False),
+        ("Putin visit", doc("Visit", title="Putin"), False),
+        ("Putin visit", doc('"We will visit," Putin said.'), True),
+        ("Putin visit", doc('Putin said: "No." A visit followed.'), False),
+        ("Putin trip", PUTIN, False),
+        ("Putin and Xi", doc("Putin and Xi met."), True),
+        ("Putin and Xi", doc("Putin met Xi."), False),
+        # phrases: consecutive words, stemmed
+        ('"Putin visit"', PUTIN, False),
+        ('"Putin to visit"', PUTIN, True),
+        ('"Putin visits"', doc("Putin visited Beijing."), True),
+        ('"state visit"', doc("a state. Visit"), False),
+        ('"Xi Jinping"', PUTIN, True),
+        ("Xi-Jinping", PUTIN, True),
+        ('"Jinping Xi"', PUTIN, False),
+        # AND, OR, parentheses
+        ("Kremlin AND sanctions", PUTIN, True),
+        ("Kremlin AND Ukraine", PUTIN, False),
+        ("Ukraine OR Kremlin", PUTIN, True),
+        ("Ukraine OR Zelensky", PUTIN, False),
+        ("Putin (trip OR visit)", PUTIN, True),
+        ("Kremlin (sanctions OR Beijing)", PUTIN, True),
+        ("Kremlin (sanctions OR billion)", PUTIN, False),
+        ("(Kremlin OR Ukraine) AND (sanctions OR Gaza)", PUTIN, True),
+        ("Zelensky visit OR Xi friend", PUTIN, True),
+        ("Putin and visit", PUTIN, False),
+        ("Putin AND visit AND Ukraine OR Beijing", PUTIN, True),
+        # NEAR/n: at most n other words between, either order, within title or body
+        ("Putin NEAR/2 visit", PUTIN, True),
+        ("Putin NEAR/0 visit", PUTIN, False),
+        ("visit NEAR/1 Putin", PUTIN, True),
+        ("Kremlin NEAR/5 Putin", PUTIN, True),
+        ("Kremlin NEAR/4 Putin", PUTIN, False),
+        ("China NEAR/1 Kremlin", PUTIN, False),  # headline and body are apart
+        ("Beijing NEAR/3 visit", PUTIN, True),  # across sentences
+        ('"Xi Jinping" NEAR/2 praised', PUTIN, True),
+        ("(Xi OR Modi) NEAR/1 praised", PUTIN, True),
+        ("visit NEAR/20 visit", doc("visit"), False),
+        ("visit NEAR/20 visit", doc("visit and visit"), True),
+        ("Putin NEAR/1 visit NEAR/3 China", PUTIN, True),
+        # exclusions hold for the whole article
+        ("Putin -Ukraine", PUTIN, True),
+        ("Putin -Beijing", PUTIN, False),
+        ("Putin visit -Turkiye", PUTIN, False),
+        ('Putin -"true friend"', PUTIN, False),
+        ('Putin -"friend true"', PUTIN, True),
+        ("Putin -(Gaza OR Ukraine)", PUTIN, True),
+        ("Putin -(Gaza OR Kremlin)", PUTIN, False),
+        ("Putin -site:rt.com", PUTIN, True),
+        # accents, case, stemming
+        ("Turkiye", PUTIN, True),
+        ("TÜRKİYE", PUTIN, True),
+        ("Türkiye", doc("Talks in Turkiye."), True),
+        ("Élysée", doc("L'Elysee a confirmé.", language="fr"), True),
+        ("Russia", PUTIN, True),
+        ("friends", PUTIN, True),
+        ("calls", PUTIN, True),
+        # numbers and acronyms
+        ('"$190 billion"', PUTIN, True),
+        ("3.5%", PUTIN, True),
+        ("3", PUTIN, False),
+        ("2023", PUTIN, True),
+        ("U.S. sanctions", PUTIN, True),
+        ("US sanctions", PUTIN, True),
+        # non-Latin scripts
+        ("Путин визит", RUSSIAN, True),
+        ("путин пекин", RUSSIAN, True),
+        ("Путин переговоры", RUSSIAN, False),
+        ("Путин AND переговоры", RUSSIAN, True),
+        ("Путин визит", RUSSIAN.__class__(title=RUSSIAN.title, text="", language=None), True),
+        ("习近平 普京", CHINESE, True),
+        ('"习近平会见"', CHINESE, True),
+        ("习近平 会谈", CHINESE, False),
+        ("Επίσκεψη", doc("Η επισκεψη του πρωθυπουργού.", language="el"), True),
+        # fields
+        ("title:Putin", PUTIN, True),
+        ("title:Kremlin", PUTIN, False),
+        ('title:"visit China"', PUTIN, True),
+        ("title:China Kremlin", PUTIN, True),
+        ("site:trtworld", PUTIN, True),
+        ("site:TRTWORLD Putin", PUTIN, True),
+        ("site:trtworld.com Putin", PUTIN, True),
+        ("site:www.trtworld.com", PUTIN, True),
+        ("site:world.com", PUTIN, False),
+        ("site:bbc.co.uk Putin", PUTIN, False),
+        ("lang:en Putin", PUTIN, True),
+        ("lang:ru Putin", PUTIN, False),
+        ("lang:en", doc("x", language="en-GB"), True),
+        ("lang:en-gb", doc("x", language="en"), False),
+        ("lang:en", doc("x"), False),
+        ("Putin (visit OR lang:de)", PUTIN, True),
+    ],
+)
+def test_matches(query, document, expected):
+    assert (matches(query, document) is not None) is expected
+
+
+def marked(match):
+    return [match.snippet[start:end] for start, end in match.marks]
+
+
+def test_match_snippet_is_the_sentence_with_the_marks():
+    match = matches("Putin visit", PUTIN)
+    assert match == Match(watch="Putin visit", snippet="Russia's Putin to visit China",
+                          marks=((9, 14), (18, 23)))
+
+
+def test_match_snippet_shows_each_matched_word_once_at_least():
+    match = matches("Kremlin AND sanctions", PUTIN)
+    assert match.snippet.startswith("The Kremlin said")
+    assert " … " not in match.snippet  # the two sentences follow each other
+    assert marked(match) == ["Kremlin", "sanctions"]
+
+
+def test_match_snippet_joins_sentences_apart_with_an_ellipsis():
+    match = matches("China AND Chinese", PUTIN)
+    assert match.snippet.startswith("Russia's Putin to visit China … Putin praised")
+    assert marked(match) == ["China", "Chinese"]
+
+
+def test_match_snippet_is_trimmed_around_the_marks():
+    filler = " ".join(["word"] * 200)
+    match = matches("needle", doc(f"{filler} needle {filler}."))
+    assert len(match.snippet) <= SNIPPET_CHARS + 2
+    assert match.snippet.startswith("…") and match.snippet.endswith("…")
+    assert marked(match) == ["needle"]
+    assert "wor…" not in match.snippet and "…ord" not in match.snippet
+
+
+def test_match_snippet_keeps_both_ends_of_a_long_sentence():
+    filler = " ".join(["word"] * 200)
+    match = matches("alpha omega", doc(f"alpha {filler} omega"))
+    assert marked(match) == ["alpha", "omega"]
+    assert " … " in match.snippet
+
+
+def test_match_without_words_shows_the_headline():
+    match = matches("site:trtworld", PUTIN)
+    assert match.snippet == PUTIN.title and match.marks == ()
+
+
+def test_marks_point_at_accented_and_non_latin_words():
+    assert marked(matches("Turkiye", PUTIN)) == ["Türkiye"]
+    assert marked(matches("Путин визит", RUSSIAN)) == ["Визит", "Путина"]
+
+
+def test_matcher_names_matches_after_watches_in_order():
+    matcher = Matcher({"b-watch": "Putin visit", "a-watch": parse("Kremlin"), "none": "Gaza"})
+    assert [m.watch for m in matcher.match(PUTIN)] == ["b-watch", "a-watch"]
+
+
+def test_matcher_refuses_a_malformed_watch():
+    with pytest.raises(QuerySyntaxError):
+        Matcher({"bad": 'Putin "visit'})
+
+
+def test_prefilter_skips_watches_whose_rarest_word_is_missing():
+    matcher = Matcher({"rare": "Putin Zelenskyy", "any": "site:trtworld", "either": "Gaza OR Xi"})
+    article = _Article(PUTIN)
+    assert matcher._candidates(article) == [1, 2]
+
+
+# -- differential: many watches at once equal each watch alone ------------------------------
+
+_VOCABULARY = ["Putin", "visit", "visits", "China", "Xi", "talks", "U.S.", "Türkiye", "and"]
+_words = st.sampled_from(_VOCABULARY + ["turkiye", "visited", "gaza"])
+
+
+def _queries():
+    leaf = st.one_of(
+        _words,
+        st.lists(_words, min_size=2, max_size=3).map(lambda ws: '"' + " ".join(ws) + '"'),
+        _words.map(lambda w: f"title:{w}"),
+        st.sampled_from(["site:trtworld", "site:bbc.com", "lang:en", "lang:de"]),
+    )
+
+    def extend(inner):
+        return st.one_of(
+            st.tuples(inner, inner).map(" ".join),
+            st.tuples(inner, inner).map(" AND ".join),
+            st.tuples(inner, inner).map(" OR ".join),
+            st.tuples(_words, st.integers(0, 4), _words).map("{0[0]} NEAR/{0[1]} {0[2]}".format),
+            st.tuples(inner, inner).map(lambda t: f"{t[0]} -{t[1]}"),
+            inner.map(lambda q: f"({q})"),
+        )
+
+    return st.recursive(leaf, extend, max_leaves=6)
+
+
+def _valid(text):
+    try:
+        return parse(text)
+    except QuerySyntaxError:
+        return None
+
+
+_sentences = st.lists(_words, min_size=1, max_size=7).map(lambda ws: " ".join(ws) + ".")
+_documents = st.builds(
+    lambda title, body, site, language: Document(
+        title=" ".join(title), text=" ".join(body), site=site, language=language,
+        url=f"https://www.{site}.com/a"),
+    st.lists(_words, max_size=5),
+    st.lists(_sentences, max_size=5),
+    st.sampled_from(["trtworld", "bbc"]),
+    st.sampled_from([None, "en", "de"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_queries(), min_size=1, max_size=12), _documents)
+def test_matcher_equals_each_watch_alone(texts, document):
+    queries = [q for q in map(_valid, texts) if q is not None]
+    watches = {f"w{i}": q for i, q in enumerate(queries)}
+    together = Matcher(watches).match(document)
+    alone = [m for name, q in watches.items() for m in Matcher({name: q}).match(document)]
+    assert together == alone
+    # and the pre-filter drops nothing that verifying every watch would match
+    evaluator = _Evaluator(_Article(document))
+    assert [m.watch for m in together] == [
+        name for name, q in watches.items() if evaluator.evaluate(q) is not None]
+    for match in together:
+        ends = [0, *(n for mark in match.marks for n in mark), len(match.snippet)]
+        assert ends == sorted(ends)  # in order, within the snippet, never overlapping
