@@ -161,12 +161,9 @@ def _break_mentions(chars: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for i, (ch, marked) in enumerate(chars):
         out.append((ch, marked))
-        if (
-            ch == "@"
-            and (i == 0 or not _word(chars[i - 1][0]))
-            and i + 1 < len(chars)
-            and _word(chars[i + 1][0])
-        ):
+        # A highlight boundary before the "@" becomes markup ("*x*@here"), which starts a word.
+        after_word = i > 0 and _word(chars[i - 1][0]) and chars[i - 1][1] == marked
+        if ch == "@" and not after_word and i + 1 < len(chars) and _word(chars[i + 1][0]):
             out.append((ZERO_WIDTH_SPACE, marked))
     return out
 

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from flows.config import ConfigError
 
 
+def prefect_defaults() -> None:
+    """Give Prefect a home of Newswatch's own unless the user chose one or points at a server.
+
+    Every temporary Prefect server shares its home's SQLite file; a home of our own keeps
+    Newswatch's runs apart from other Prefect projects on the machine.
+    """
+    home = Path(os.environ.get("NEWSWATCH_HOME", "~/.newswatch")).expanduser()
+    if "PREFECT_API_URL" not in os.environ and "PREFECT_HOME" not in os.environ:
+        (home / "prefect").mkdir(parents=True, exist_ok=True)
+        os.environ["PREFECT_HOME"] = str(home / "prefect")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    prefect_defaults()
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
@@ -59,6 +75,8 @@ def _run(args: argparse.Namespace) -> int:
     from flows.run import newswatch_run
 
     config = load_config(args.config)  # a config error stops here, before Prefect starts
+    for name in args.site or ():
+        config.site(name)
     state = newswatch_run(config_path=config.source, sites=args.site, return_state=True)
     if state.is_completed():
         print(f"newswatch: {state.message}")

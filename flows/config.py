@@ -268,9 +268,9 @@ def _check_database_url(config: Config) -> None:
 
 
 def _has_python_spider(name: str) -> bool:
-    from spiders.runner import find_site_spider
+    from spiders.registry import site_spiders
 
-    return find_site_spider(name) is not None
+    return name in site_spiders()
 
 
 def _key(where: tuple[Any, ...]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -31,9 +32,9 @@ def demo_config(base_url: str, workdir: Path) -> dict:
 
 def run_demo() -> int:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from spiders.sample_server import serve_sample_site
-
+    logging.getLogger("apprise").setLevel(logging.WARNING)  # the alert itself is the output
     from flows.run import newswatch_run
+    from spiders.sample_server import serve_sample_site
 
     with serve_sample_site() as base_url, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)

@@ -10,6 +10,7 @@ from prefect.states import Completed, Failed, State
 
 from flows.config import Config, load_config
 from flows.tasks import DeliveryReport, SiteOutcome, crawl, deliver, match, store
+from store.db import session_factory
 from store.outbox import NewMatch
 
 
@@ -39,6 +40,7 @@ def newswatch_run(config_path: str | None = None, sites: list[str] | None = None
     """Crawl the configured news sites, store new articles, and alert the watches that match."""
     config = load_config(config_path)
     selected = [config.site(name) for name in sites] if sites else list(config.sites)
+    session_factory(config.database)  # migrate once, before crawl processes open the database
 
     # Crawl: every site at once, each in its own child process; one broken site fails alone.
     crawls = {site.name: crawl.submit(site, config) for site in selected}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -20,6 +19,8 @@ SQLITE_BUSY_TIMEOUT_S = 30
 _POSTGRES_MIGRATION_LOCK = 5_120_001  # pg_advisory_lock key: one migrator at a time
 
 _upgrade_lock = threading.Lock()
+_factories_lock = threading.Lock()
+_factories: dict[str, sessionmaker[Session]] = {}
 
 
 class DatabaseURLError(ValueError):
@@ -45,10 +46,19 @@ def create_db_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+            # Transactions are begun by the "begin" hook below, not by the driver.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection):  # noqa: ANN001
+            # A deferred transaction that later writes can deadlock with another writer and
+            # fail at once with "database is locked"; taking the write lock up front makes the
+            # busy timeout apply instead. WAL keeps readers in other processes unblocked.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(parsed, pool_pre_ping=True)
@@ -71,9 +81,19 @@ def upgrade(engine: Engine) -> bool:
         return True
 
 
-@cache
 def session_factory(url: str) -> sessionmaker[Session]:
     """The sessionmaker for ``url``, with the schema migrated on first use in this process."""
-    engine = create_db_engine(url)
-    upgrade(engine)
-    return sessionmaker(engine, expire_on_commit=False)
+    with _factories_lock:
+        if url not in _factories:
+            engine = create_db_engine(url)
+            upgrade(engine)
+            _factories[url] = sessionmaker(engine, expire_on_commit=False)
+        return _factories[url]
+
+
+def forget_databases() -> None:
+    """Drop every cached engine (tests that recreate a database between runs use this)."""
+    with _factories_lock:
+        for factory in _factories.values():
+            factory.kw["bind"].dispose()
+        _factories.clear()

@@ -42,9 +42,9 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 def reset_postgres(url: str) -> None:
-    from store.db import session_factory
+    from store.db import forget_databases
 
-    session_factory.cache_clear()
+    forget_databases()
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))

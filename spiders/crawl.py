@@ -1,0 +1,132 @@
+"""The crawl child: one site, one Scrapy process, results in files.
+
+Twisted's reactor cannot be restarted within one process, so every crawl runs here, in a fresh
+interpreter started by :func:`spiders.runner.crawl_site`::
+
+    python -m spiders.crawl --site-json '{"name": "ledger", ...}' \\
+        --output ledger.jsonl --stats ledger.stats.json [--settings-json '{...}']
+
+Articles go to ``--output`` as JSON lines, the crawl's stats to ``--stats`` as a JSON object
+(datetimes as ISO strings), logs to stderr. ``NEWSWATCH_DATABASE_URL`` is read from the
+environment, never the command line, so a password in it stays out of process listings.
+Exit status: 0 when the crawl ran (however many pages failed), 1 when it could not run, 2 for
+bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from spiders.items import SiteSpec
+from spiders.registry import spider_for
+
+__all__ = ["build_settings", "main"]
+
+logger = logging.getLogger("spiders.crawl")
+
+LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+
+
+def build_settings(overrides: dict[str, Any] | None = None, *, output: Path | None = None,
+                   database_url: str | None = None) -> Settings:
+    """Newswatch's Scrapy settings with the caller's ``overrides``.
+
+    Overrides sit at project priority, so a site spider's ``custom_settings`` still win over
+    them; the output file and the database URL are fixed by the runner.
+    """
+    settings = Settings()
+    settings.setmodule("spiders.settings", priority="project")
+    settings.update(overrides or {}, priority="project")
+    if output is not None:
+        settings.set("NEWSWATCH_OUTPUT", str(output), priority="cmdline")
+    if database_url:
+        settings.set("NEWSWATCH_DATABASE_URL", database_url, priority="cmdline")
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m spiders.crawl",
+                                     description="Crawl one site; write articles and stats.")
+    parser.add_argument("--site-json", required=True, help="the SiteSpec, as JSON")
+    parser.add_argument("--output", required=True, type=Path, help="articles, JSON lines")
+    parser.add_argument("--stats", required=True, type=Path, help="crawl stats, JSON")
+    parser.add_argument("--settings-json", default="{}", help="Scrapy setting overrides, JSON")
+    args = parser.parse_args(argv)
+    try:
+        site = SiteSpec.from_dict(json.loads(args.site_json))
+        overrides = json.loads(args.settings_json)
+        if not isinstance(overrides, dict):
+            raise ValueError(f"--settings-json must be a JSON object (got {overrides!r})")
+    except (ValueError, KeyError, TypeError) as exc:
+        parser.error(f"bad --site-json or --settings-json: {exc}")
+
+    settings = build_settings(overrides, output=args.output,
+                              database_url=os.environ.get("NEWSWATCH_DATABASE_URL"))
+    _log_to_stderr(settings.get("LOG_LEVEL"))
+    args.stats.unlink(missing_ok=True)
+
+    spidercls = spider_for(site.name)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spidercls)
+    failures: list[BaseException] = []
+    deferred = process.crawl(crawler, site=site)
+    deferred.addErrback(lambda failure: failures.append(failure.value))
+    process.start()
+
+    _write_json(args.stats, _stats(crawler))
+    if failures:
+        logger.error("Crawl of %(site)s could not run: %(error)s",
+                     {"site": site.name, "error": _one_line(failures[0])})
+        return 1
+    return 0
+
+
+def _log_to_stderr(level: str) -> None:
+    # The level sits on the handler: Scrapy resets the root logger's level when it starts.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.root.addHandler(handler)
+    logging.root.setLevel(level)
+
+
+def _stats(crawler: Any) -> dict[str, Any]:
+    try:
+        return crawler.stats.get_stats()
+    except (AttributeError, RuntimeError):  # the crawl failed before its stats existed
+        return {}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data, default=_jsonable, indent=1, sort_keys=True),
+                         encoding="utf-8")
+    temporary.replace(path)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""The generic news spider: one configured site, no code needed.
+
+It reads the site's feeds and sitemaps (see :mod:`spiders.listings`) and follows the article
+links of its section pages, then extracts each article page (see :mod:`spiders.extract`) and
+yields ``Article.to_dict()``.
+
+A site that needs code gets a module in ``spiders/sites/`` whose spider subclasses
+:class:`NewsSpider`, sets ``name`` to the site's name and overrides the documented hooks:
+:meth:`is_article_url`, :meth:`article_request`, :meth:`parse_article`, :meth:`complete_article`.
+
+Settings read: ``NEWSWATCH_MAX_AGE``, ``NEWSWATCH_MIN_BODY_CHARS``, ``NEWSWATCH_MAX_ERRORS``,
+``DOWNLOAD_MAXSIZE``. Stats keys: ``newswatch/sources/requested|ok|failed``,
+``newswatch/entries`` (URLs found), ``newswatch/skipped_old``, ``newswatch/pages/not_article``,
+``newswatch/items/extracted``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response, TextResponse
+
+from spiders.extract import MIN_BODY_CHARS, extract_article
+from spiders.items import Article, SiteSpec
+from spiders.links import looks_like_article_url, same_site
+from spiders.listings import Entry, ListingError, parse_listing
+from spiders.middlewares import ARTICLE_META
+from spiders.outcomes import SOURCE_META, record_error
+from store.urls import canonical_url
+
+__all__ = ["NewsSpider"]
+
+#: Meta key carrying the feed or sitemap Entry an article request came from.
+ENTRY_META = "newswatch_entry"
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawls one site described by a :class:`~spiders.items.SiteSpec`.
+
+    ``site`` is a SiteSpec, its dict, or its JSON (``scrapy crawl news -a site='{...}'``).
+    """
+
+    name = "news"
+
+    #: Regular expressions; when any is given, a section link is an article only if it matches.
+    article_url_allow: tuple[str, ...] = ()
+    #: Regular expressions; a section link matching one is never an article.
+    article_url_deny: tuple[str, ...] = ()
+
+    def __init__(self, site: SiteSpec | dict[str, Any] | str | None = None, *args: Any,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.site = _site_spec(site, default_name=self.name)
+        self.max_age = timedelta(0)
+        self.min_chars = MIN_BODY_CHARS
+        self.max_errors = 50
+        self.max_listing_size = 0
+        self._allow = [re.compile(p) for p in self.article_url_allow]
+        self._deny = [re.compile(p) for p in self.article_url_deny]
+        self._requested: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        max_age = settings.getfloat("NEWSWATCH_MAX_AGE")
+        if max_age < 0:
+            raise ValueError(f"NEWSWATCH_MAX_AGE ({max_age}) must be 0 (keep all) or more")
+        min_chars = settings.getint("NEWSWATCH_MIN_BODY_CHARS", MIN_BODY_CHARS)
+        if min_chars < 1:
+            raise ValueError(f"NEWSWATCH_MIN_BODY_CHARS ({min_chars}) must be 1 or more")
+        spider.max_age = timedelta(seconds=max_age)
+        spider.min_chars = min_chars
+        spider.max_errors = settings.getint("NEWSWATCH_MAX_ERRORS", 50)
+        spider.max_listing_size = settings.getint("DOWNLOAD_MAXSIZE")
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.site.feeds:
+            yield self.source_request(url, "feed")
+        for url in self.site.sitemaps:
+            yield self.source_request(url, "sitemap")
+        for url in self.site.start_urls:
+            yield self.source_request(url, "section")
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def is_article_url(self, url: str) -> bool:
+        """Whether a link found on a section page, or in a plain sitemap, is an article.
+
+        The default applies ``article_url_deny``, then ``article_url_allow`` when given, else
+        :func:`spiders.links.looks_like_article_url`.
+        """
+        if any(pattern.search(url) for pattern in self._deny):
+            return False
+        if self._allow:
+            return any(pattern.search(url) for pattern in self._allow)
+        return looks_like_article_url(url)
+
+    def article_request(self, url: str, entry: Entry | None = None) -> Request | None:
+        """The request for one article page, or None when this crawl already asked for it.
+
+        Tracking parameters are dropped before the request is made, so two links to one
+        article cost one download.
+        """
+        url = canonical_url(url)
+        if url in self._requested:
+            return None
+        self._requested.add(url)
+        return Request(url, callback=self.parse_article,
+                       meta={ARTICLE_META: True, ENTRY_META: entry})
+
+    def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+        """Extract the article on ``response`` and yield it as ``Article.to_dict()``."""
+        article = None
+        entry: Entry | None = response.meta.get(ENTRY_META)
+        if isinstance(response, TextResponse):
+            article = extract_article(response.text, response.url, self.site.name,
+                                      published_hint=entry.published if entry else None,
+                                      min_chars=self.min_chars)
+        if article is None:
+            self.crawler.stats.inc_value("newswatch/pages/not_article")
+            self.logger.info("Not an article: %(url)s", {"url": response.url})
+            return
+        article = self.complete_article(article, entry)
+        self.crawler.stats.inc_value("newswatch/items/extracted")
+        yield article.to_dict()
+
+    def complete_article(self, article: Article, entry: Entry | None) -> Article:
+        """Fill what the page lacks from the feed or sitemap entry that led to it."""
+        if entry is None:
+            return article
+        changes: dict[str, Any] = {}
+        if article.published is None and entry.published is not None:
+            changes["published"] = entry.published
+        if not article.title and entry.title:
+            changes["title"] = entry.title
+        return replace(article, **changes) if changes else article
+
+    # -- sources ----------------------------------------------------------------------------
+
+    def source_request(self, url: str, kind: str) -> Request:
+        """The request for a feed, sitemap or section page; always fetched, never stored."""
+        self.crawler.stats.inc_value("newswatch/sources/requested")
+        callback = self.parse_section if kind == "section" else self.parse_listing
+        return Request(url, callback=callback, meta={SOURCE_META: kind}, dont_filter=True)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        """Read a feed, sitemap or sitemap index and request what it lists."""
+        try:
+            listing = parse_listing(response.body, response.url, max_size=self.max_listing_size)
+        except ListingError as exc:
+            self._source_failed(response.url, str(exc))
+            return
+        self.crawler.stats.inc_value("newswatch/sources/ok")
+        fresh = [entry for entry in listing.entries if self._is_fresh(entry)]
+        self.logger.info(
+            "%(kind)s %(url)s: %(count)d entries, %(fresh)d recent",
+            {"kind": listing.kind, "url": response.url, "count": len(listing.entries),
+             "fresh": len(fresh)},
+        )
+        if listing.kind == "sitemapindex":
+            for entry in fresh:
+                yield self.source_request(entry.url, "sitemap")
+            return
+        for entry in fresh:
+            # Plain sitemaps list every page of a site; feeds and news sitemaps list articles.
+            if listing.kind == "sitemap" and entry.title is None and not self.is_article_url(
+                    entry.url):
+                continue
+            request = self.article_request(entry.url, entry)
+            if request is not None:
+                self.crawler.stats.inc_value("newswatch/entries")
+                yield request
+
+    def parse_section(self, response: Response) -> Iterator[Request]:
+        """Follow the same-site article links of a section page."""
+        if not isinstance(response, TextResponse):
+            self._source_failed(response.url, "not an HTML page")
+            return
+        self.crawler.stats.inc_value("newswatch/sources/ok")
+        count = 0
+        for href in response.xpath("//a/@href").getall():
+            url = response.urljoin(href.strip())
+            if same_site(url, response.url) and self.is_article_url(url):
+                request = self.article_request(url)
+                if request is not None:
+                    count += 1
+                    self.crawler.stats.inc_value("newswatch/entries")
+                    yield request
+        self.logger.info("section %(url)s: %(count)d article links",
+                         {"url": response.url, "count": count})
+
+    def _is_fresh(self, entry: Entry) -> bool:
+        if not self.max_age or entry.when is None:
+            return True
+        if entry.when >= datetime.now(UTC) - self.max_age:
+            return True
+        self.crawler.stats.inc_value("newswatch/skipped_old")
+        return False
+
+    def _source_failed(self, url: str, reason: str) -> None:
+        self.crawler.stats.inc_value("newswatch/sources/failed")
+        self.logger.warning("Unusable source %(url)s: %(reason)s", {"url": url, "reason": reason})
+        record_error(self.crawler.stats, url, reason, limit=self.max_errors)
+
+
+def _site_spec(site: SiteSpec | dict[str, Any] | str | None, *, default_name: str) -> SiteSpec:
+    if isinstance(site, SiteSpec):
+        return site
+    if isinstance(site, str):
+        site = json.loads(site)
+    if site is None:
+        return SiteSpec(name=default_name)
+    if not isinstance(site, dict) or not site.get("name"):
+        raise ValueError(f"site must be a SiteSpec, its dict or its JSON (got {site!r})")
+    return SiteSpec.from_dict(site)

@@ -1,0 +1,174 @@
+"""Crawling one site from any process, and judging how it went.
+
+:func:`crawl_site` starts ``python -m spiders.crawl`` in a child process (Scrapy's reactor runs
+once per process), waits for it, reads the articles and stats it wrote, and judges the crawl by
+its stats: a crawl whose every request failed still finishes "finished".
+
+A crawl fails when the child exits non-zero, runs past ``timeout``, fetches no page at all, or
+cannot read any of the site's feeds, sitemaps and section pages. Pages that fail on their own
+are reported in ``errors`` (one "URL: reason" line each) without failing the site.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from spiders.items import Article, CrawlResult, SiteSpec
+from spiders.outcomes import ERRORS_KEY
+
+__all__ = ["crawl_site", "failure_reasons"]
+
+logger = logging.getLogger(__name__)
+
+# The project root, put on the child's import path so it finds ``spiders`` and ``store``
+# whether or not the project is installed.
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_LOG_TAIL_LINES = 20
+_PROBLEM = re.compile(r"\] (WARNING|ERROR|CRITICAL): ")
+
+
+def crawl_site(
+    site: SiteSpec,
+    *,
+    workdir: Path,
+    database_url: str | None = None,
+    settings: dict[str, Any] | None = None,
+    timeout: float = 600,
+) -> CrawlResult:
+    """Crawl ``site`` in a child process; never raises for a failed crawl.
+
+    ``workdir`` receives ``NAME.jsonl`` (articles), ``NAME.stats.json`` and ``NAME.log`` (the
+    child's log). With ``database_url``, article URLs already stored there are not fetched.
+    ``settings`` overrides Newswatch's Scrapy settings (:mod:`spiders.settings`). ``timeout``
+    is in seconds; a crawl past it is killed and failed, keeping the articles written so far.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^\w.-]", "_", site.name) or "site"
+    output = workdir / f"{stem}.jsonl"
+    stats_path = workdir / f"{stem}.stats.json"
+    log_path = workdir / f"{stem}.log"
+    for path in (output, stats_path):
+        path.unlink(missing_ok=True)
+
+    command = [
+        sys.executable, "-m", "spiders.crawl",
+        "--site-json", json.dumps(site.to_dict()),
+        "--output", str(output),
+        "--stats", str(stats_path),
+        "--settings-json", json.dumps(settings or {}),
+    ]
+    logger.info("Crawling %(site)s (log: %(log)s)", {"site": site.name, "log": log_path})
+    errors: list[str] = []
+    with log_path.open("wb") as log:
+        try:
+            completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=log,
+                                       stderr=subprocess.STDOUT, env=_child_env(database_url),
+                                       timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            errors.append(f"crawl timed out after {timeout:g} s")
+            returncode = None
+        else:
+            returncode = completed.returncode
+    tail = _tail(log_path)
+
+    articles, bad_lines = _read_articles(output)
+    stats = _read_stats(stats_path)
+    errors.extend(bad_lines)
+    errors.extend(stats.get(ERRORS_KEY) or [])
+    untold = int(stats.get("newswatch/errors/count", 0)) - len(stats.get(ERRORS_KEY) or [])
+    if untold > 0:
+        errors.append(f"… and {untold} more failures (see {log_path})")
+
+    failed = bool(returncode) or returncode is None
+    if returncode:
+        errors.insert(0, f"crawler exited with status {returncode}: {_last_line(tail)}")
+    elif returncode == 0:
+        reasons = failure_reasons(stats)
+        failed = bool(reasons)
+        if reasons and not errors:
+            errors.extend(reasons)
+    if failed:
+        logger.warning("Crawl of %(site)s failed: %(errors)s\n%(problems)s",
+                       {"site": site.name, "errors": "; ".join(errors),
+                        "problems": "\n".join(_problem_lines(log_path))})
+    logger.info("Crawled %(site)s: %(articles)d articles, %(errors)d errors",
+                {"site": site.name, "articles": len(articles), "errors": len(errors)})
+    return CrawlResult(site=site.name, articles=tuple(articles), stats=stats,
+                       errors=tuple(errors), failed=failed)
+
+
+def failure_reasons(stats: dict[str, Any]) -> list[str]:
+    """Why a crawl that ran to its end counts as failed, judged by its stats; empty if not."""
+    if not stats:
+        return ["the crawl left no stats"]
+    if not stats.get("newswatch/pages/ok"):
+        return [f"no page could be fetched (finish reason: {stats.get('finish_reason')})"]
+    if stats.get("newswatch/sources/requested") and not stats.get("newswatch/sources/ok"):
+        return ["no feed, sitemap or section page could be read"]
+    return []
+
+
+def _child_env(database_url: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(_PROJECT_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env.pop("NEWSWATCH_DATABASE_URL", None)
+    if database_url:
+        env["NEWSWATCH_DATABASE_URL"] = database_url
+    return env
+
+
+def _read_articles(path: Path) -> tuple[list[Article], list[str]]:
+    articles: list[Article] = []
+    problems: list[str] = []
+    if not path.exists():
+        return articles, problems
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                articles.append(Article.from_dict(json.loads(line)))
+            except (ValueError, TypeError, KeyError) as exc:
+                problems.append(f"{path.name} line {number}: unreadable article ({exc})")
+    return articles, problems
+
+
+def _read_stats(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _tail(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as log:
+            return [line.rstrip("\n") for line in deque(log, maxlen=_LOG_TAIL_LINES)]
+    except OSError:
+        return []
+
+
+def _problem_lines(path: Path) -> list[str]:
+    """The child's last warnings and errors, the part of its log worth repeating."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as log:
+            problems = (line.rstrip("\n") for line in log if _PROBLEM.search(line))
+            return list(deque(problems, maxlen=_LOG_TAIL_LINES))
+    except OSError:
+        return []
+
+
+def _last_line(lines: list[str]) -> str:
+    meaningful = [line.strip() for line in lines if line.strip()]
+    return meaningful[-1] if meaningful else "no output"

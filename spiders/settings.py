@@ -1,0 +1,103 @@
+"""Scrapy settings for every Newswatch crawl.
+
+Rules, as in Scrapy's ``default_settings.py``: names in alphabetical order, the enabling flag
+first in each group, units in comments. A caller overrides any of them through
+``crawl_site(settings=...)``; a site spider through its ``custom_settings``; one request through
+its ``meta``.
+
+Newswatch's own settings:
+
+``NEWSWATCH_DATABASE_URL``     skip article URLs already stored there (None: fetch everything)
+``NEWSWATCH_MAX_AGE``          ignore feed and sitemap entries older than this (0: keep all)
+``NEWSWATCH_MAX_ERRORS``       failure lines kept in the crawl's stats
+``NEWSWATCH_MIN_BODY_CHARS``   shortest body that still makes a page an article
+``NEWSWATCH_OUTPUT``           JSON-lines file the articles are written to (None: not written)
+``NEWSWATCH_STORED_LOOKUP``    factory of the stored-URL check, given the database URL
+"""
+
+__all__ = [
+    "AUTOTHROTTLE_ENABLED",
+    "AUTOTHROTTLE_MAX_DELAY",
+    "AUTOTHROTTLE_START_DELAY",
+    "AUTOTHROTTLE_TARGET_CONCURRENCY",
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "COOKIES_ENABLED",
+    "DNS_TIMEOUT",
+    "DOWNLOADER_MIDDLEWARES",
+    "DOWNLOAD_DELAY",
+    "DOWNLOAD_MAXSIZE",
+    "DOWNLOAD_TIMEOUT",
+    "DOWNLOAD_WARNSIZE",
+    "ITEM_PIPELINES",
+    "LOG_INSTALL_ROOT_HANDLER",
+    "LOG_LEVEL",
+    "NEWSWATCH_DATABASE_URL",
+    "NEWSWATCH_MAX_AGE",
+    "NEWSWATCH_MAX_ERRORS",
+    "NEWSWATCH_MIN_BODY_CHARS",
+    "NEWSWATCH_OUTPUT",
+    "NEWSWATCH_STORED_LOOKUP",
+    "REDIRECT_MAX_TIMES",
+    "REMOTE_CONTROL_ENABLED",
+    "RETRY_ENABLED",
+    "RETRY_TIMES",
+    "ROBOTSTXT_OBEY",
+    "TELNETCONSOLE_ENABLED",
+    "USER_AGENT",
+]
+
+# Politeness: AutoThrottle adapts the delay to each site's latency, never below DOWNLOAD_DELAY.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_MAX_DELAY = 30  # s
+AUTOTHROTTLE_START_DELAY = 1  # s
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # requests in flight per site
+
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+
+# Articles need no session; consent cookies would only change what the furniture says.
+COOKIES_ENABLED = False
+
+DNS_TIMEOUT = 15  # s
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt and the download: a stored article costs no request at all.
+    "spiders.middlewares.StoredArticleMiddleware": 90,
+    # Below RetryMiddleware (550), so it sees each request's final outcome, not every attempt.
+    "spiders.outcomes.PageOutcomeMiddleware": 540,
+}
+
+DOWNLOAD_DELAY = 0.5  # s, per site
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # 10 MiB; larger responses are cancelled
+DOWNLOAD_TIMEOUT = 30  # s
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # 2 MiB
+
+ITEM_PIPELINES = {
+    "spiders.pipelines.JsonLinesPipeline": 300,
+}
+
+# The child process configures logging itself; a library must not take over the root logger.
+LOG_INSTALL_ROOT_HANDLER = False
+LOG_LEVEL = "INFO"
+
+NEWSWATCH_DATABASE_URL = None
+NEWSWATCH_MAX_AGE = 2 * 24 * 60 * 60  # s (2 days)
+NEWSWATCH_MAX_ERRORS = 50  # lines
+NEWSWATCH_MIN_BODY_CHARS = 200  # characters
+NEWSWATCH_OUTPUT = None
+NEWSWATCH_STORED_LOOKUP = "spiders.middlewares.database_lookup"
+
+REDIRECT_MAX_TIMES = 5
+
+# Scrapy 2.13+ serves a remote-control API; a crawl child needs none.
+REMOTE_CONTROL_ENABLED = False
+
+RETRY_ENABLED = True
+RETRY_TIMES = 1  # one retry after the first attempt
+
+ROBOTSTXT_OBEY = True
+
+TELNETCONSOLE_ENABLED = False
+
+USER_AGENT = "Newswatch/0.1 (+https://github.com/newswatch/newswatch)"

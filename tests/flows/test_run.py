@@ -1,0 +1,105 @@
+"""``newswatch run`` end to end: a real crawl of the sample site, a real database, real channels."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from flows.cli import main
+from store.db import session_factory
+from store.models import Article, CrawlRun, Delivery, DeliveryState
+
+TEST_CRAWL = {"settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}, "timeout": "2m"}
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_config(tmp_path, database_url, sample_site, channels, *, broken=False) -> str:
+    sites = [
+        {"name": "courier", "feeds": [f"{sample_site}/courier/rss.xml"]},
+        {
+            "name": "ledger",
+            "sitemaps": [f"{sample_site}/ledger/sitemap-news.xml"],
+            "start_urls": [f"{sample_site}/ledger/world/"],
+        },
+    ]
+    if broken:
+        sites += [
+            {"name": "erroring", "feeds": [f"{sample_site}/broken/rss.xml"]},
+            {"name": "unreachable", "feeds": [f"http://127.0.0.1:{closed_port()}/rss.xml"]},
+        ]
+    config = {
+        "database": database_url,
+        "crawl": TEST_CRAWL,
+        "channels": channels,
+        "sites": sites,
+        "watches": [
+            {"name": "putin-visit", "query": "Putin visit", "notify": list(channels)},
+            {"name": "nothing", "query": '"no such phrase anywhere"', "notify": list(channels)},
+        ],
+    }
+    path = tmp_path / "newswatch.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+def test_run_alerts_once_and_broken_sites_fail_alone(
+    tmp_path, database_url, sample_site, http_receiver, smtp_receiver, newswatch
+):
+    channels = {"hook": http_receiver.url("json", "/hook"), "mail": smtp_receiver.url()}
+    config = write_config(tmp_path, database_url, sample_site, channels, broken=True)
+
+    first = newswatch("run", "--config", config)
+    assert first.returncode == 1, first.stderr[-3000:]
+    failures = first.stderr.split("newswatch: the run failed:\n")[1].splitlines()
+    assert len(failures) == 2, failures
+    assert failures[0].startswith("  site erroring: ") and "HTTP 500" in failures[0]
+    assert failures[1].startswith("  site unreachable: ") and "refused" in failures[1]
+
+    # One digest per channel, carrying the Putin story and not the "Read More" decoy.
+    assert len(http_receiver.requests) == 1
+    payload = http_receiver.requests[0].json
+    assert payload["title"].startswith("putin-visit:")
+    assert "Putin to visit China" in payload["message"] or "Putin trip" in payload["message"]
+    assert "Putin to visit India" not in payload["message"]
+    assert len(smtp_receiver.messages) == 1
+    assert "putin-visit" in smtp_receiver.messages[0].message["Subject"]
+
+    with session_factory(database_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) >= 8
+        states = set(session.scalars(select(Delivery.state)))
+        assert states == {DeliveryState.SENT}
+        runs = {r.site: r for r in session.scalars(select(CrawlRun))}
+        assert runs["erroring"].failed and runs["unreachable"].failed
+        assert not runs["courier"].failed and runs["courier"].articles_new >= 4
+
+    # The second run finds nothing new and sends nothing.
+    second = newswatch("run", "--config", config, "--site", "courier", "--site", "ledger")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "0 new articles" in second.stdout
+    assert len(http_receiver.requests) == 1
+    assert len(smtp_receiver.messages) == 1
+
+
+def test_run_with_unknown_site_is_a_config_error(tmp_path, sqlite_url, sample_site, newswatch):
+    config = write_config(tmp_path, sqlite_url, sample_site, {"t": "json://127.0.0.1:9/x"})
+    result = newswatch("run", "--config", config, "--site", "nope")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"newswatch: {config}: sites: no site named 'nope' (sites: courier, ledger)"
+    )
+
+
+@pytest.mark.parametrize("argv", [["run"], ["db", "upgrade"]])
+def test_missing_config_is_one_line(tmp_path, monkeypatch, capsys, argv):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "newswatch: newswatch.yaml: no such config file (give --config FILE)"
