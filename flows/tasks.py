@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alerts.digest import Digest, DigestItem
-from alerts.matching import Document, Matcher
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from spiders.runner import crawl_site
 from sqlalchemy import select
 
+from alerts.digest import Digest, DigestItem
+from alerts.matching import Document, Matcher
 from flows.config import Config, SiteConfig, parse_duration
 from spiders.items import CrawlResult
+from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
 from store.db import session_factory
