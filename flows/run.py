@@ -8,8 +8,9 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
+from alerts.dispatch import DispatchReport
 from flows.config import Config, load_config
-from flows.tasks import DeliveryReport, SiteOutcome, crawl, deliver, match, store
+from flows.tasks import SiteOutcome, crawl, deliver, match, store
 from store.db import session_factory
 from store.outbox import NewMatch
 
@@ -20,7 +21,7 @@ class RunSummary:
 
     sites: tuple[SiteOutcome, ...]
     matches: tuple[NewMatch, ...]
-    deliveries: DeliveryReport
+    deliveries: DispatchReport
 
     @property
     def failures(self) -> list[str]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import select
 
-from alerts.digest import Digest, DigestItem
+from alerts.dispatch import DispatchReport, dispatch_due
 from alerts.matching import Document, Matcher
 from flows.config import Config, SiteConfig, parse_duration
 from spiders.items import CrawlResult
@@ -20,15 +19,8 @@ from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
 from store.db import session_factory
-from store.models import Article, Delivery
-from store.outbox import (
-    NewMatch,
-    due_deliveries,
-    expire_deliveries,
-    mark_failed,
-    mark_sent,
-    record_match,
-)
+from store.models import Article
+from store.outbox import NewMatch, record_match
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,24 +41,6 @@ class SiteOutcome:
     @property
     def updated(self) -> int:
         return sum(1 for s in self.saved if s.status == "updated")
-
-
-@dataclass(frozen=True, kw_only=True)
-class ChannelOutcome:
-    """One digest sent (or not) to one channel for one watch."""
-
-    watch: str
-    channel: str
-    stories: int
-    ok: bool
-    error: str | None = None
-
-
-@dataclass(kw_only=True)
-class DeliveryReport:
-    sent: list[ChannelOutcome] = field(default_factory=list)
-    failed: list[ChannelOutcome] = field(default_factory=list)
-    expired: int = 0
 
 
 @task(name="crawl", task_run_name="crawl-{site.name}", cache_policy=NO_CACHE)
@@ -160,54 +134,16 @@ def match(saved: list[SavedArticle], config: Config) -> list[NewMatch]:
 
 
 @task(name="deliver", cache_policy=NO_CACHE)
-def deliver(config: Config) -> DeliveryReport:
+def deliver(config: Config) -> DispatchReport:
     """Send one digest per watch and channel for every due delivery; failures stay queued."""
-    from alerts.deliver import send_digest
-
-    logger = get_run_logger()
-    report = DeliveryReport()
     with session_factory(config.database).begin() as session:
-        report.expired = len(expire_deliveries(session))
-        groups: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
-        for delivery in due_deliveries(session):
-            groups[(delivery.watch, delivery.channel)].append(delivery)
-        for (watch, channel), deliveries in groups.items():
-            url = config.channels.get(channel)
-            if url is None:
-                error = f"channel {channel!r} is not in the config any more"
-                outcome_ok = False
-            else:
-                digest = Digest(watch=watch, items=tuple(_digest_item(d) for d in deliveries))
-                outcome = send_digest(url, digest)
-                outcome_ok, error = outcome.ok, outcome.error
-            result = ChannelOutcome(
-                watch=watch, channel=channel, stories=len(deliveries), ok=outcome_ok, error=error
-            )
-            if outcome_ok:
-                mark_sent(deliveries)
-                report.sent.append(result)
-                logger.info("%s → %s: sent %d stories", watch, channel, len(deliveries))
-            else:
-                mark_failed(deliveries, error or "unknown error")
-                report.failed.append(result)
-                logger.warning("%s → %s: not sent: %s", watch, channel, error)
+        report = dispatch_due(session, config.channels)
+    logger = get_run_logger()
+    for outcome in report.sent:
+        logger.info("%s → %s: sent %d stories", outcome.watch, outcome.channel, outcome.stories)
+    for outcome in report.failed:
+        logger.warning("%s → %s: not sent: %s", outcome.watch, outcome.channel, outcome.error)
     return report
-
-
-def _digest_item(delivery: Delivery) -> DigestItem:
-    article = delivery.match.article
-    also_on = tuple(
-        dict.fromkeys(a.site for a in delivery.match.story.articles if a.site != article.site)
-    )
-    return DigestItem(
-        headline=article.title,
-        site=article.site,
-        url=article.url,
-        published=article.published or article.fetched,
-        snippet=delivery.match.snippet,
-        marks=tuple((int(a), int(b)) for a, b in delivery.match.marks),
-        also_on=also_on,
-    )
 
 
 def _stat_time(value: object) -> datetime | None:

@@ -65,19 +65,18 @@ def create_db_engine(url: str) -> Engine:
 
 
 def upgrade(engine: Engine) -> bool:
-    """Bring the schema to the latest migration; returns whether anything was applied."""
+    """Bring the schema to the latest migrations; returns whether anything was applied."""
     cfg = alembic_config()
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
     with _upgrade_lock, engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(
-                text("SELECT pg_advisory_xact_lock(:k)"), {"k": _POSTGRES_MIGRATION_LOCK}
-            )
-        current = MigrationContext.configure(connection).get_current_revision()
-        if current == head:
+            lock = text("SELECT pg_advisory_xact_lock(:k)")
+            connection.execute(lock, {"k": _POSTGRES_MIGRATION_LOCK})
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        if current == heads:
             return False
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
         return True
 
 

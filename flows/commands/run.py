@@ -1,0 +1,32 @@
+"""``newswatch run``: one run now, as the Prefect flow ``newswatch-run``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from flows.commands.options import add_config_option
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="one run now: crawl, store, match, deliver")
+    add_config_option(run)
+    run.add_argument("--site", action="append", metavar="NAME", help="only this site (repeatable)")
+    run.set_defaults(handler=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from flows.config import load_config
+    from flows.run import newswatch_run
+
+    config = load_config(args.config)  # a config error stops here, before Prefect starts
+    for name in args.site or ():
+        config.site(name)
+    state = newswatch_run(config_path=config.source, sites=args.site, return_state=True)
+    if state.is_completed():
+        print(f"newswatch: {state.message}")
+        return 0
+    print("newswatch: the run failed:", file=sys.stderr)
+    for line in (state.message or "unknown error").splitlines():
+        print(f"  {line}", file=sys.stderr)
+    return 1
