@@ -21,11 +21,12 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 __all__ = [
     "Token",
+    "WordKeys",
     "fold",
     "guess_language",
     "snowball_language",
@@ -33,6 +34,8 @@ __all__ = [
     "stemmer_for",
     "tokenize",
     "word_key_for",
+    "word_pattern",
+    "words_of",
 ]
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -47,7 +50,7 @@ class Token(NamedTuple):
 
 
 @functools.cache
-def _token_pattern() -> re.Pattern[str]:
+def _mark_ranges() -> tuple[tuple[int, int], ...]:
     # Python's \w leaves out combining marks, which would cut Hindi or decomposed Latin words
     # apart, so the marks are added as ranges. Building them takes a few tens of milliseconds,
     # once, on first use rather than at import.
@@ -57,9 +60,18 @@ def _token_pattern() -> re.Pattern[str]:
         if is_mark and start is None:
             start = code
         elif not is_mark and start is not None:
-            ranges.append(f"\\U{start:08x}-\\U{code - 1:08x}")
+            ranges.append((start, code - 1))
             start = None
-    char = f"(?:(?![{_CJK}])[\\w{''.join(ranges)}])"
+    return tuple(ranges)
+
+
+def _class(ranges: Iterable[tuple[int, int]]) -> str:
+    return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+
+
+@functools.cache
+def _token_pattern() -> re.Pattern[str]:
+    char = f"(?:(?![{_CJK}])[\\w{_class(_mark_ranges())}])"
     return re.compile(
         rf"(?:[^\W\d_]\.){{2,}}(?!{char})"  # dotted acronyms: U.S., e.g.
         rf"|[{_CJK}]"  # one word per Chinese or Japanese character
@@ -67,10 +79,45 @@ def _token_pattern() -> re.Pattern[str]:
     )
 
 
+# The same words for texts without combining marks or Chinese and Japanese characters, where a
+# word character is plain \w: the full pattern tests its huge class and a look-ahead at every
+# character, which makes it some thirty times slower.
+_PLAIN_PATTERN = re.compile(
+    r"(?:[^\W\d_]\.){2,}(?!\w)|\w+(?:(?:(?<=\d)[.,](?=\d)|['’](?=\w))\w+)*")
+
+
+@functools.cache
+def _special() -> re.Pattern[str]:
+    # Characters that need the full pattern. Every character outside the Basic Multilingual
+    # Plane is sent there too: that keeps this class a bitmap and one range, quick to test.
+    marks = _class((low, high) for low, high in _mark_ranges() if high < 0x10000)
+    return re.compile(f"[{_CJK}{marks}\\U00010000-\\U0010ffff]")
+
+
+def word_pattern(text: str) -> re.Pattern[str]:
+    """The pattern that finds the words of ``text``: a quick one when the text allows it."""
+    return _token_pattern() if _special().search(text) else _PLAIN_PATTERN
+
+
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Return the words of ``text``; ``offset`` is added to every position."""
     return [Token(m.group(), m.start() + offset, m.end() + offset)
-            for m in _token_pattern().finditer(text)]
+            for m in word_pattern(text).finditer(text)]
+
+
+def words_of(text: str, spans: list[tuple[int, int]]) -> tuple[list[str], list[int]]:
+    """The words of each ``(start, end)`` span of ``text``, run together, and their counts.
+
+    Only the words' text is kept, which is much cheaper than ``tokenize``'s offsets.
+    """
+    findall = word_pattern(text).findall
+    words: list[str] = []
+    counts = []
+    for start, end in spans:
+        found = findall(text, start, end)
+        words += found
+        counts.append(len(found))
+    return words, counts
 
 
 # Letters that carry no combining mark to strip but are still told apart from their base
@@ -138,20 +185,21 @@ _SCRIPTS = (("russian", 0x400, 0x530), ("armenian", 0x530, 0x590), ("arabic", 0x
             ("hindi", 0x900, 0x980), ("tamil", 0xB80, 0xC00), ("greek", 0x370, 0x400))
 
 
+@functools.cache
+def _script_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    latin = "".join(re.escape(chr(code)) for code in range(0x250) if chr(code).isalpha())
+    return (("", re.compile(f"[{latin}]")),
+            *((name, re.compile(f"[{chr(low)}-{chr(high - 1)}]")) for name, low, high in _SCRIPTS))
+
+
 def guess_language(text: str) -> str | None:
     """Guess a language from its script (Cyrillic, Greek, Arabic…), or None for Latin and others."""
-    counts = dict.fromkeys((name for name, _, _ in _SCRIPTS), 0)
-    latin = 0
-    for char in text[:2000]:
-        code = ord(char)
-        if code < 0x250:
-            latin += char.isalpha()
-            continue
-        for name, low, high in _SCRIPTS:
-            if low <= code < high:
-                counts[name] += 1
+    sample = text[:2000]
+    (_, latin), *scripts = _script_patterns()
+    latin_count = len(latin.findall(sample))
+    counts = {name: len(pattern.findall(sample)) for name, pattern in scripts}
     name, count = max(counts.items(), key=lambda item: item[1])
-    return name if count > latin else None
+    return name if count > latin_count else None
 
 
 class _Stemmer:
@@ -176,8 +224,9 @@ class _Stemmer:
         if stem is None:
             with self._lock:
                 stem = self._stemmer.stemWord(word)
-            if len(self._cache) < self._CACHE_SIZE:
-                self._cache[word] = stem
+            if len(self._cache) >= self._CACHE_SIZE:
+                self._cache.clear()  # start afresh, so the words of today's news are cached
+            self._cache[word] = stem
         return stem
 
 
@@ -195,8 +244,11 @@ _ELISIONS = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "l
                        "puisqu", "quoiqu", "dell", "dall", "nell", "sull", "all", "un"})
 
 
-class _WordKeys:
+class WordKeys:
+    """Turns words into match keys for one language, remembering the words it has seen."""
+
     def __init__(self, algorithm: str) -> None:
+        self.algorithm = algorithm
         self._stem = _stemmer(algorithm)
         self._turkish = algorithm == "turkish"
         self._cache: dict[str, str] = {}
@@ -205,9 +257,19 @@ class _WordKeys:
         key = self._cache.get(word)
         if key is None:
             key = self._key(word)
-            if len(self._cache) < _Stemmer._CACHE_SIZE:
-                self._cache[word] = key
+            if len(self._cache) >= _Stemmer._CACHE_SIZE:
+                self._cache.clear()  # start afresh, so the words of today's news are cached
+            self._cache[word] = key
         return key
+
+    def keys(self, words: list[str]) -> list[str]:
+        """The keys of many words at once: a dictionary look-up each, once they are known."""
+        keys = list(map(self._cache.get, words))
+        if None in keys:
+            for number, key in enumerate(keys):
+                if key is None:
+                    keys[number] = self(words[number])
+        return keys  # type: ignore[return-value]
 
     def _key(self, word: str) -> str:
         word = fold(word)
@@ -228,12 +290,12 @@ class _WordKeys:
 
 
 @functools.cache
-def word_key_for(language: str | None) -> Callable[[str], str]:
+def word_key_for(language: str | None) -> WordKeys:
     """Return the function that turns a word into its match key for a language tag."""
     algorithm = snowball_language(language)
     if algorithm != language:
         return word_key_for(algorithm)
-    return _WordKeys(algorithm)
+    return WordKeys(algorithm)
 
 
 # Abbreviations after which a full stop never ends a sentence, and those after which it does
@@ -253,30 +315,30 @@ _OPENERS = frozenset(
     "Since Because Last Next Earlier Later Now Then Still Also Some Many Most Other Both All "
     "Not One What Who Why How According Officials".split()
 )
-_STOP = re.compile(r"(?P<stop>[.!?…]+)[\"'”’»)\]]*(?=\s)")
-_HARD_STOP = re.compile(r"[。！？।॥؟][\"'”’»)\]」』）]*")
-_BEFORE = re.compile(r"[\w.'’-]*$")
+# A full stop (or ! ? …) and closing quotes before a space, with the word that follows.
+_STOP = re.compile(r"(?P<stop>[.!?…]+)[\"'”’»)\]]*(?=\s+(?P<next>\w*))")
+_HARD_SIGNS = "。！？।॥؟"
+_HARD_STOP = re.compile(f"[{_HARD_SIGNS}]" r"[\"'”’»)\]」』）]*")
+_BEFORE = re.compile(r"[\w.'’-]{0,40}")  # matched backwards, on the line reversed
 _ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 
 
-def _ends_sentence(line: str, stop: re.Match[str]) -> bool:
-    rest = line[stop.end():].lstrip()
-    if not rest:
+def _ends_sentence(line: str, backwards: str, stop: re.Match[str]) -> bool:
+    following = stop.start("next")  # where the next word or sign starts
+    if following == len(line):
         return True
-    following = rest[0]
-    if following.islower():
+    if line[following].islower():
         return False
-    if stop["stop"] != ".":
+    start, end = stop.span("stop")
+    if end - start != 1 or line[start] != ".":
         return True
-    before = _BEFORE.search(line, max(0, stop.start() - 40), stop.start())
-    word = before.group() if before else ""
+    word = _BEFORE.match(backwards, len(line) - start).group()[::-1]
     if word in _TITLES or (len(word) == 1 and word.isalpha()):
         return False
     if word in _NUMBERING:
-        return not following.isdigit()
+        return not line[following].isdigit()
     if word in _SUFFIXES or _ACRONYM.fullmatch(word):
-        opener = re.match(r"\w+", rest)
-        return bool(opener) and opener.group() in _OPENERS
+        return stop["next"] in _OPENERS
     return True
 
 
@@ -288,10 +350,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     position = 0
     for line in text.split("\n"):
-        cuts = {m.end() for m in _HARD_STOP.finditer(line)}
-        cuts.update(m.end() for m in _STOP.finditer(line) if _ends_sentence(line, m))
+        backwards = line[::-1]
+        cuts = [m.end() for m in _STOP.finditer(line) if _ends_sentence(line, backwards, m)]
+        if any(sign in line for sign in _HARD_SIGNS):  # a substring test is quicker to fail
+            cuts = sorted({*cuts, *(m.end() for m in _HARD_STOP.finditer(line))})
         start = 0
-        for cut in sorted(cuts) + [len(line)]:
+        for cut in [*cuts, len(line)]:
             piece = line[start:cut]
             stripped = piece.strip()
             if stripped:

@@ -7,6 +7,7 @@ cannot match an article cost nothing: the ratio (aps_10 / aps_100k) should stay 
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 
@@ -16,6 +17,9 @@ from bench.report import Figure
 SEED = 7
 ARTICLES = 200
 MANY = 100_000
+ROUNDS = 3
+VOCABULARY = 200_000  # distinct filler words
+COMMON = 2_000  # the most frequent of them, which no watch is about
 
 _PEOPLE = [
     "Putin",
@@ -66,13 +70,19 @@ def _vocabulary(rng: random.Random, size: int) -> list[str]:
     return ["".join(rng.choice(letters) for _ in range(rng.randint(5, 11))) for _ in range(size)]
 
 
+def _news_words() -> list[str]:
+    """The words of the articles' filler, most frequent first (the same in every run)."""
+    return _vocabulary(random.Random(SEED), VOCABULARY)
+
+
 def make_watches(count: int, rng: random.Random) -> dict[str, str]:
     """Realistic watch shapes: names, places, 2–3 word phrases, some with operators.
 
-    Most rare words come from a large vocabulary, as users watch company names, people and
-    places that appear in few articles.
+    Their own words are the company names, people and places users watch: drawn from the
+    articles' vocabulary past its most frequent words, so each appears in some articles and a
+    watch's words sometimes meet in one without the watch matching.
     """
-    rare = _vocabulary(rng, 50_000)
+    rare = _news_words()[COMMON:]
     watches: dict[str, str] = {}
     for number in range(count):
         shape = number % 6
@@ -94,13 +104,18 @@ def make_watches(count: int, rng: random.Random) -> dict[str, str]:
 
 
 def make_articles(count: int, rng: random.Random) -> list[Document]:
-    """Articles of about 5,000 characters, mentioning people, places and news words."""
-    filler = _vocabulary(rng, 3_000)
+    """Articles of about 5,000 characters, mentioning people, places and news words.
+
+    The filler words follow Zipf's law, as the words of real text do: the word of rank r is
+    used in proportion to 1/r.
+    """
+    filler = _news_words()
+    weights = list(itertools.accumulate(1 / rank for rank in range(1, len(filler) + 1)))
     docs = []
     for _ in range(count):
         sentences = []
         while sum(map(len, sentences)) < 5_000:
-            words = [rng.choice(filler) for _ in range(rng.randint(8, 20))]
+            words = rng.choices(filler, cum_weights=weights, k=rng.randint(8, 20))
             words[rng.randrange(len(words))] = rng.choice(_PEOPLE)
             words[rng.randrange(len(words))] = rng.choice(_WORDS)
             words[rng.randrange(len(words))] = rng.choice(_PLACES)
@@ -110,12 +125,26 @@ def make_articles(count: int, rng: random.Random) -> list[Document]:
     return docs
 
 
-def articles_per_second(matcher: Matcher, docs: list[Document]) -> float:
-    matcher.match(docs[0])  # build the per-language index outside the timing
+def _pass(matcher: Matcher, docs: list[Document]) -> float:
     started = time.perf_counter()
     for doc in docs:
         matcher.match(doc)
-    return len(docs) / (time.perf_counter() - started)
+    return time.perf_counter() - started
+
+
+def articles_per_second(matchers: list[Matcher], docs: list[Document]) -> list[float]:
+    """Each matcher's best of ``ROUNDS`` passes, taken in turns so a busy machine slows all alike.
+
+    One pass comes first, untimed, for each matcher: it builds the per-language index and fills
+    the process-wide word caches, which a long-running process has already filled too.
+    """
+    for matcher in matchers:
+        _pass(matcher, docs)
+    best = [float("inf")] * len(matchers)
+    for _ in range(ROUNDS):
+        for number, matcher in enumerate(matchers):
+            best[number] = min(best[number], _pass(matcher, docs))
+    return [len(docs) / seconds for seconds in best]
 
 
 def run() -> list[Figure]:
@@ -123,8 +152,7 @@ def run() -> list[Figure]:
     docs = make_articles(ARTICLES, rng)
     many = make_watches(MANY, rng)
     few = dict(list(many.items())[:10])
-    aps_10 = articles_per_second(Matcher(few), docs)
-    aps_100k = articles_per_second(Matcher(many), docs)
+    aps_10, aps_100k = articles_per_second([Matcher(few), Matcher(many)], docs)
     return [
         Figure(
             "match_throughput",

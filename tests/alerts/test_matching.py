@@ -216,10 +216,49 @@ def test_prefilter_skips_watches_whose_rarest_word_is_missing():
     assert matcher._candidates(article) == [1, 2]
 
 
+def test_prefilter_needs_every_word_of_one_way_to_match():
+    matcher = Matcher({
+        "common-words-only": "Putin Beijing",
+        "one-missing": "Putin Kremlin Zelenskyy",
+        "either-side": "(Zelenskyy OR Xi) AND Kremlin",
+        "neither-side": "(Zelenskyy OR Gaza) AND Kremlin",
+        "headline": "title:China",
+        "not-headline": "title:Kremlin",
+        "near-missing": "Putin NEAR/3 Gaza",
+        "exclusion-only-spared": "Putin -Gaza",
+    })
+    assert matcher._candidates(_Article(PUTIN)) == [0, 2, 4, 7]
+
+
+def test_prefilter_prefers_a_key_few_watches_share():
+    watches = {f"w{n}": f"Putin word{n}" for n in range(50)}
+    matcher = Matcher(watches)
+    matcher.match(PUTIN)
+    index = matcher._indexes["english"]
+    assert "putin" not in index.more and "putin" not in index.single
+    assert len(index.more) == 50
+
+
+def test_watches_sharing_parts_match_as_alone():
+    watches = {"a": "Putin visit", "b": "Putin visit -Gaza", "c": "(Putin visit) OR Gaza",
+               "d": "Putin NEAR/2 visit", "e": "title:Putin visit"}
+    together = Matcher(watches).match(PUTIN)
+    alone = [m for name, q in watches.items() for m in Matcher({name: q}).match(PUTIN)]
+    assert together == alone and len(together) == 5
+
+
 # -- differential: many watches at once equal each watch alone ------------------------------
 
-_VOCABULARY = ["Putin", "visit", "visits", "China", "Xi", "talks", "U.S.", "Türkiye", "and"]
+_VOCABULARY = ["Putin", "visit", "visits", "China", "Xi", "talks", "U.S.", "Türkiye", "and",
+               "Mr."]
 _words = st.sampled_from(_VOCABULARY + ["turkiye", "visited", "gaza"])
+
+
+_near_side = st.one_of(
+    _words,
+    st.lists(_words, min_size=2, max_size=2).map(lambda ws: '"' + " ".join(ws) + '"'),
+    st.lists(_words, min_size=2, max_size=3).map(lambda ws: "(" + " OR ".join(ws) + ")"),
+)
 
 
 def _queries():
@@ -236,6 +275,8 @@ def _queries():
             st.tuples(inner, inner).map(" AND ".join),
             st.tuples(inner, inner).map(" OR ".join),
             st.tuples(_words, st.integers(0, 4), _words).map("{0[0]} NEAR/{0[1]} {0[2]}".format),
+            st.tuples(_near_side, st.integers(0, 4), _near_side).map(
+                "{0[0]} NEAR/{0[1]} {0[2]}".format),
             st.tuples(inner, inner).map(lambda t: f"{t[0]} -{t[1]}"),
             inner.map(lambda q: f"({q})"),
         )
@@ -270,10 +311,11 @@ def test_matcher_equals_each_watch_alone(texts, document):
     together = Matcher(watches).match(document)
     alone = [m for name, q in watches.items() for m in Matcher({name: q}).match(document)]
     assert together == alone
-    # and the pre-filter drops nothing that verifying every watch would match
-    evaluator = _Evaluator(_Article(document))
+    # and the pre-filter drops nothing that verifying every watch would match, each on a fresh
+    # evaluator, so nothing one watch worked out can leak into another's result
+    article = _Article(document)
     assert [m.watch for m in together] == [
-        name for name, q in watches.items() if evaluator.evaluate(q) is not None]
+        name for name, q in watches.items() if _Evaluator(article).evaluate(q) is not None]
     for match in together:
         ends = [0, *(n for mark in match.marks for n in mark), len(match.snippet)]
         assert ends == sorted(ends)  # in order, within the snippet, never overlapping

@@ -1,6 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from alerts.text import (
+    _token_pattern,
     fold,
     guess_language,
     snowball_language,
@@ -8,6 +11,8 @@ from alerts.text import (
     stemmer_for,
     tokenize,
     word_key_for,
+    word_pattern,
+    words_of,
 )
 
 
@@ -41,6 +46,25 @@ def test_tokenize_gives_offsets_into_the_text():
     assert [t.word for t in tokens] == [
         "Russia's", "Putin", "3.5", "and", "190,000", "U.S.", "Xi", "Putin"]
     assert all(text[t.start:t.end] == t.word for t in tokens)
+
+
+_pieces = st.sampled_from(list("aZ09 .,'’-_\n\"()!?…") + [
+    "é", "ß", "Ж", "ı", "İ", "ﬁ", "²", "½", "\u0301", "习", "ー", "𝔸", "कि", "U.S.", "3.5"])
+
+
+@given(st.lists(_pieces, max_size=30).map("".join))
+def test_quick_word_pattern_finds_the_same_words(text):
+    full = _token_pattern()
+    assert [m.span() for m in word_pattern(text).finditer(text)] == [
+        m.span() for m in full.finditer(text)]
+
+
+def test_words_of_gives_each_span_its_words():
+    text = "Putin met Xi. The U.S. said 3.5% – हिन्दी समाचार, 习近平."
+    spans = [(0, 13), (14, 40), (40, len(text))]
+    words, counts = words_of(text, spans)
+    assert words == [t.word for start, end in spans for t in tokenize(text[start:end])]
+    assert counts == [len(tokenize(text[start:end])) for start, end in spans]
 
 
 def test_tokenize_offset_is_added():
