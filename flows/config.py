@@ -118,6 +118,23 @@ class WatchConfig(_Strict):
         return value
 
 
+class StoriesConfig(_Strict):
+    """How copies are grouped: a new article joins the story of a copy stored within ``window``
+    of it (before or after), so a wire story carried by many sites alerts once."""
+
+    window: str = "7d"
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def lookup_window(self) -> timedelta:
+        return parse_duration(self.window)
+
+
 class CrawlConfig(_Strict):
     """How crawls run: Scrapy setting overrides and a time limit per site."""
 
@@ -142,6 +159,7 @@ class CrawlConfig(_Strict):
 class Config(_Strict):
     database: str = "sqlite:///newswatch.db"
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    stories: StoriesConfig = Field(default_factory=StoriesConfig)
     channels: dict[str, str] = Field(default_factory=dict)
     sites: tuple[SiteConfig, ...] = ()
     watches: tuple[WatchConfig, ...] = ()

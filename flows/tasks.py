@@ -71,7 +71,7 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
     """Save a crawl's articles (one canonical URL is one article) and record the crawl run."""
     now = datetime.now(UTC)
     with session_factory(config.database).begin() as session:
-        saved = save_articles(session, result.articles)
+        saved = save_articles(session, result.articles, window=config.stories.lookup_window)
         record_crawl_run(
             session,
             site=result.site,
@@ -92,8 +92,10 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
         failed=result.failed,
         errors=result.errors,
     )
+    copies = sum(1 for s in saved if s.copy_of is not None)
     get_run_logger().info(
-        "%s: %d new, %d updated articles", result.site, outcome.new, outcome.updated
+        "%s: %d new (%d copies of stored stories), %d updated articles",
+        result.site, outcome.new, copies, outcome.updated,
     )
     return outcome
 

@@ -1,10 +1,15 @@
-"""Saving crawled articles: one canonical URL is one article, an edit in place updates it."""
+"""Saving crawled articles: one canonical URL is one article, an edit in place updates it.
+
+A new article joins the story of the stored article it is a copy of (``store.stories``), else it
+starts a story of its own.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy import select
@@ -12,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from spiders.items import Article as CrawledArticle
+from store.fingerprint import fingerprint
 from store.models import Article, Story, utcnow
+from store.stories import DEFAULT_WINDOW, add_to_index, index_again, look_up, unix_time
 from store.urls import canonical_url
 
 
@@ -23,6 +30,7 @@ class SavedArticle:
     article_id: int
     story_id: int
     status: Literal["new", "updated"]
+    copy_of: int | None = None  # a new article that joined a stored story: the article it copies
 
 
 def content_hash(title: str, body: str) -> str:
@@ -37,14 +45,20 @@ def is_stored(session: Session, url: str) -> bool:
     return session.scalar(stmt) is not None
 
 
-def save_article(session: Session, crawled: CrawledArticle) -> SavedArticle | None:
-    """Insert a new article, update an edited one; returns None when nothing changed."""
+def save_article(
+    session: Session, crawled: CrawledArticle, *, window: timedelta = DEFAULT_WINDOW
+) -> SavedArticle | None:
+    """Insert a new article, update an edited one; returns None when nothing changed.
+
+    A new article that copies one stored within ``window`` of it joins that article's story.
+    """
     key = canonical_url(crawled.canonical_url)
     digest = content_hash(crawled.title, crawled.text)
     existing = session.scalar(select(Article).where(Article.canonical_url == key))
     if existing is not None:
         if existing.content_hash == digest:
             return None
+        indexed_as = (existing.body, unix_time(existing))
         existing.previous_hash = existing.content_hash
         existing.content_hash = digest
         existing.title = crawled.title
@@ -55,9 +69,10 @@ def save_article(session: Session, crawled: CrawledArticle) -> SavedArticle | No
         existing.published = crawled.published or existing.published
         existing.updated = utcnow()
         session.flush()
+        if (existing.body, unix_time(existing)) != indexed_as:
+            index_again(session, existing, window=window)
         return SavedArticle(article_id=existing.id, story_id=existing.story_id, status="updated")
 
-    story = Story(title=crawled.title, created=crawled.fetched)
     article = Article(
         canonical_url=key,
         url=crawled.url,
@@ -70,17 +85,33 @@ def save_article(session: Session, crawled: CrawledArticle) -> SavedArticle | No
         published=crawled.published,
         fetched=crawled.fetched,
         content_hash=digest,
-        story=story,
     )
+    body = fingerprint(crawled.text)
+    at = unix_time(article)
+    found = look_up(session, body, at=at, window=window)
+    copy_of = found.copy_of
+    if copy_of is not None:
+        article.story_id = copy_of.story_id
+    else:
+        article.story = Story(title=crawled.title, created=crawled.fetched)
     try:
         with session.begin_nested():  # another worker may store the same URL at the same moment
             session.add(article)
+            session.flush()
+            add_to_index(session, article.id, body, at=at, crowded=found.crowded)
     except IntegrityError:
-        return save_article(session, crawled)
-    return SavedArticle(article_id=article.id, story_id=story.id, status="new")
+        return save_article(session, crawled, window=window)
+    return SavedArticle(
+        article_id=article.id,
+        story_id=article.story_id,
+        status="new",
+        copy_of=copy_of.article_id if copy_of else None,
+    )
 
 
-def save_articles(session: Session, crawled: Iterable[CrawledArticle]) -> list[SavedArticle]:
+def save_articles(
+    session: Session, crawled: Iterable[CrawledArticle], *, window: timedelta = DEFAULT_WINDOW
+) -> list[SavedArticle]:
     """Save a crawl's articles; returns the new and updated ones."""
-    saved = (save_article(session, article) for article in crawled)
+    saved = (save_article(session, article, window=window) for article in crawled)
     return [s for s in saved if s is not None]

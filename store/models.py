@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -98,6 +100,42 @@ class Article(Base):
 
     def __repr__(self) -> str:
         return f"Article(id={self.id!r}, site={self.site!r}, url={self.canonical_url!r})"
+
+
+class StoryKey(Base):
+    """One sampled shingle of an article's body: the index that finds copies of a story.
+
+    A lookup reads the rows of a new body's keys within the story window through the primary
+    key (key, at, article_id); see ``store.stories``. ``at`` is the article's time (published,
+    else fetched) in Unix seconds; ``key_count`` is how many keys its body has, so a lookup can
+    estimate how much of each candidate it shares before reading the candidate's body.
+    """
+
+    __tablename__ = "story_keys"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id"), primary_key=True, index=True
+    )
+    key_count: Mapped[int] = mapped_column(Integer)
+
+    def __repr__(self) -> str:
+        return f"StoryKey(key={self.key!r}, article_id={self.article_id!r})"
+
+
+class StoryShingles(Base):
+    """An indexed article's shingles in reading order (``Fingerprint.pack``), so that a lookup
+    compares a candidate without fingerprinting its body again."""
+
+    __tablename__ = "story_shingles"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    shingles: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __repr__(self) -> str:
+        return f"StoryShingles(article_id={self.article_id!r})"
 
 
 class Match(Base):
