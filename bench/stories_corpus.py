@@ -157,7 +157,6 @@ class Corpus:
         self.rng = random.Random(seed)
         self.writer = Writer(self.rng)
         self.items: list[Item] = []
-        self._sentences: dict[int, list[str]] = {}
         self._labels = 0
 
     # -- the pieces of journalism ------------------------------------------------------------
@@ -168,7 +167,6 @@ class Corpus:
             fields["label"] = self._labels
         item = Item(id=len(self.items), body=body(sentences, self.rng), **fields)
         self.items.append(item)
-        self._sentences[item.id] = sentences
         return item
 
     def _site(self) -> str:
@@ -188,7 +186,7 @@ class Corpus:
         """A later story on the same events: the new development first, then the background,
         a fifth to a half of the text, taken from the first story (its lede, its quotes)."""
         rng, w = self.rng, self.writer
-        old = self._sentences[first.id]
+        old = sentences_in(first.body)
         new = w.sentences(topic, rng.randint(4, 14))
         recycled_share = rng.uniform(0.2, 0.5)
         count = round(len(new) * recycled_share / (1 - recycled_share))
@@ -232,7 +230,7 @@ class Corpus:
         """A syndicated copy: other headline and dateline, up to a quarter of sentences edited,
         sometimes shortened; it may arrive before its source."""
         rng, w = self.rng, self.writer
-        sentences = list(self._sentences.get(source.id) or sentences_in(source.body))
+        sentences = sentences_in(source.body)  # the source may come from another corpus
         if len(sentences) > 5 and rng.random() < 0.3:
             sentences = sentences[: max(3, round(len(sentences) * rng.uniform(0.4, 0.8)))]
         sentences[0] = _redateline(sentences[0], rng)
