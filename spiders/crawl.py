@@ -10,12 +10,15 @@ Articles go to ``--output`` as JSON lines, the crawl's stats to ``--stats`` as a
 (datetimes as ISO strings), logs to stderr. ``NEWSWATCH_DATABASE_URL`` is read from the
 environment, never the command line, so a password in it stays out of process listings.
 Exit status: 0 when the crawl ran (however many pages failed), 1 when it could not run, 2 for
-bad arguments.
+bad arguments, :data:`EXIT_NO_SPACE` or :data:`EXIT_OUTPUT_ERROR` when its articles or stats
+could not be written (the disk that would hold its log is then likely full too, so the status
+says it).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -29,12 +32,17 @@ from scrapy.settings import Settings
 
 from spiders.items import SiteSpec
 from spiders.registry import spider_for
+from spiders.settings import USER_AGENT as DEFAULT_USER_AGENT
 
-__all__ = ["build_settings", "main"]
+__all__ = ["EXIT_NO_SPACE", "EXIT_OUTPUT_ERROR", "build_settings", "main", "user_agent"]
 
 logger = logging.getLogger("spiders.crawl")
 
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+
+#: Exit statuses of a crawl whose output could not be written: the disk is full, or not that.
+EXIT_NO_SPACE = 3
+EXIT_OUTPUT_ERROR = 4
 
 
 def build_settings(overrides: dict[str, Any] | None = None, *, output: Path | None = None,
@@ -47,11 +55,21 @@ def build_settings(overrides: dict[str, Any] | None = None, *, output: Path | No
     settings = Settings()
     settings.setmodule("spiders.settings", priority="project")
     settings.update(overrides or {}, priority="project")
+    contact = settings.get("NEWSWATCH_CONTACT")
+    if contact and "USER_AGENT" not in (overrides or {}):
+        settings.set("USER_AGENT", user_agent(contact), priority="project")
     if output is not None:
         settings.set("NEWSWATCH_OUTPUT", str(output), priority="cmdline")
     if database_url:
         settings.set("NEWSWATCH_DATABASE_URL", database_url, priority="cmdline")
     return settings
+
+
+def user_agent(contact: str | None = None) -> str:
+    """The User-Agent: what is crawling, and where its operator can be reached."""
+    if not contact:
+        return DEFAULT_USER_AGENT
+    return f"Newswatch/0.1 (+{contact}; self-hosted news monitor)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,12 +101,24 @@ def main(argv: list[str] | None = None) -> int:
     deferred.addErrback(lambda failure: failures.append(failure.value))
     process.start()
 
-    _write_json(args.stats, _stats(crawler))
+    stats = _stats(crawler)
+    try:
+        _write_json(args.stats, stats)
+    except OSError as exc:
+        logger.error("Cannot write the crawl's stats to %(path)s: %(reason)s",
+                     {"path": args.stats, "reason": exc.strerror or exc})
+        return _output_status(exc.errno)
+    if stats.get("newswatch/output/error"):
+        return _output_status(stats.get("newswatch/output/errno"))
     if failures:
         logger.error("Crawl of %(site)s could not run: %(error)s",
                      {"site": site.name, "error": _one_line(failures[0])})
         return 1
     return 0
+
+
+def _output_status(number: int | None) -> int:
+    return EXIT_NO_SPACE if number in (errno.ENOSPC, errno.EDQUOT) else EXIT_OUTPUT_ERROR
 
 
 def _log_to_stderr(level: str) -> None:

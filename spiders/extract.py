@@ -24,18 +24,20 @@ from trafilatura.utils import load_html
 from spiders.clean import Block, clean_blocks, is_furniture
 from spiders.dates import parse_date
 from spiders.items import Article
+from spiders.prepare import prepare
 from store.urls import canonical_url
 
-__all__ = ["MIN_BODY_CHARS", "extract_article"]
+__all__ = ["MIN_BODY_CHARS", "declared_url", "extract_article"]
 
 #: Shortest body, in characters after cleaning, that still makes a page an article.
 MIN_BODY_CHARS = 200
+FAVOR_PRECISION = True  # trafilatura's stricter mode: fewer boxes reach the cleaning step
 
 # Page regions that are never the article, by their ARIA role rather than any site's classes.
-_PRUNE_XPATH = [
-    "//*[@role='dialog' or @role='alertdialog' or @aria-modal='true']",
-    "//*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='complementary']",
-]
+# Dropped once before extraction (trafilatura's prune_xpath would run it on every pass).
+_PRUNE_ROLES = frozenset({"dialog", "alertdialog", "navigation", "banner", "contentinfo",
+                          "complementary"})
+_PRUNE = etree.XPath("//*[@role or @aria-modal]")
 
 _ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -71,24 +73,29 @@ def extract_article(
     page = _PageMetadata.read(tree, url)
     if page.is_listing:
         return None
+    prepare(tree)
+    for region in _PRUNE(tree):
+        if (region.get("role") in _PRUNE_ROLES or region.get("aria-modal") == "true") \
+                and region.getparent() is not None:
+            region.drop_tree()
+    # The page's metadata is read above; trafilatura's own metadata pass would repeat it.
     document = trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=False,
         include_tables=False,
         include_links=True,
-        favor_precision=True,
-        prune_xpath=_PRUNE_XPATH,
-        date_extraction_params={"extensive_search": False, "original_date": True},
+        favor_precision=FAVOR_PRECISION,
     )
     if document is None or document.body is None:
         return None
 
-    title = _squash(document.title or page.headline or "")
+    title = _squash(page.headline or "")
     blocks = clean_blocks(_blocks(document.body))
     blocks = _drop_leading(blocks, title)
-    description = _squash(document.description or "")
+    # A description shown nowhere on the page is a summary for search engines only.
+    description = _squash(page.description or "") if page.shows_description else ""
     standfirst, blocks = _split_standfirst(blocks, description)
     text = "\n\n".join(block.text for block in blocks)
     if not title or len(text) < min_chars:
@@ -101,11 +108,24 @@ def extract_article(
         title=title,
         text=text,
         standfirst=standfirst,
-        author=_squash(document.author or page.author or "") or None,
-        published=page.published or published_hint or parse_date(document.date),
-        language=_language(document.language) or page.language,
+        author=_squash(page.author or "") or None,
+        published=page.published or published_hint,
+        language=page.language,
         fetched=fetched or datetime.now(UTC),
     )
+
+
+def declared_url(html: str | bytes) -> str | None:
+    """The address a saved page gives for itself (canonical link, else ``og:url``), or None."""
+    tree = load_html(html)
+    if tree is None:
+        return None
+    hrefs = tree.xpath("//link[contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
+                       "/@href") + [_meta(tree, "og:url") or ""]
+    for href in hrefs:
+        if urlsplit(href.strip()).scheme in ("http", "https"):
+            return href.strip()
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,25 +138,78 @@ class _PageMetadata:
     language: str | None = None
     canonical: str | None = None
     is_listing: bool = False
+    description: str | None = None
+    shows_description: bool = False
 
     @classmethod
     def read(cls, tree: HtmlElement, url: str) -> _PageMetadata:
+        metas = _metas(tree)
         objects = list(_json_ld_objects(tree))
         articles = [o for o in objects if _types(o) & _ARTICLE_TYPES]
         listings = [o for o in objects if _types(o) & _LISTING_TYPES]
-        og_type = (_meta(tree, "og:type") or "").lower()
+        og_type = (metas.get("og:type") or "").lower()
         is_article = bool(articles) or og_type == "article" or bool(
-            _meta(tree, "article:published_time"))
+            metas.get("article:published_time"))
         main = articles[0] if articles else {}
+        description = metas.get("og:description") or metas.get("description")
         return cls(
-            headline=_text(main.get("headline")) or _meta(tree, "og:title"),
-            author=_json_ld_author(main.get("author")) or _meta(tree, "author"),
-            published=_published(tree, main),
+            headline=_headline(tree, main, metas),
+            author=_json_ld_author(main.get("author")) or _author(tree, metas),
+            published=_published(tree, main, metas),
             language=_language(tree.get("lang") or tree.get("xml:lang"))
-            or _language(_meta(tree, "og:locale")),
+            or _language(metas.get("og:locale")),
             canonical=_canonical(tree, url),
             is_listing=bool(listings) and not is_article,
+            description=description,
+            shows_description=bool(description) and _shows(tree, description),
         )
+
+
+def _headline(tree: HtmlElement, main: dict[str, Any], metas: dict[str, str]) -> str | None:
+    """The article's headline: structured data first, then the page's ``<h1>`` and ``<title>``,
+    without a " | Site name" tail."""
+    h1 = next((_squash(h.text_content()) for h in tree.iter("h1")), "")
+    candidates = [_text(main.get("headline")), metas.get("og:title"), metas.get("twitter:title"),
+                  h1]
+    headline = next((c for c in candidates if c), None)
+    from_title = headline is None
+    if from_title:
+        headline = _squash(tree.findtext(".//title") or "") or None
+    if not headline:
+        return None
+    sites = {_squash(n).casefold() for n in (metas.get("og:site_name"),
+                                             metas.get("application-name")) if n}
+    for separator in (" | ", " - ", " – ", " — ", " :: "):
+        head, sep, tail = headline.rpartition(separator)
+        # A <title> ends with the site's name: a few words after the last separator.
+        if sep and head and (tail.casefold() in sites or (h1 and head == h1)
+                             or (from_title and len(tail.split()) <= 4)):
+            return head
+    return headline
+
+
+def _author(tree: HtmlElement, metas: dict[str, str]) -> str | None:
+    for key in ("author", "article:author", "dc.creator", "DC.creator", "byl", "sailthru.author"):
+        value = metas.get(key)
+        if value and not value.startswith(("http://", "https://")):
+            return value.removeprefix("By ").removeprefix("by ")
+    for element in tree.xpath("//*[@rel='author' or @itemprop='author'][1]"):
+        name = _squash(element.text_content())
+        if 0 < len(name) <= 100:
+            return name.removeprefix("By ").removeprefix("by ")
+    return None
+
+
+def _shows(tree: HtmlElement, passage: str) -> bool:
+    """Whether the page's body shows ``passage`` as text; its first words are enough (more
+    might run across an inline tag, such as a bold opening word)."""
+    words = _squash(_TRAILING_ELLIPSIS.sub("", passage)).split()[:3]
+    start = " ".join(words)
+    if not start:
+        return False
+    return bool(tree.xpath(
+        "boolean(//body//text()[contains(normalize-space(.), $start)]"
+        "[not(ancestor::script) and not(ancestor::style)])", start=start))
 
 
 def _blocks(body: etree._Element) -> Iterator[Block]:
@@ -193,19 +266,25 @@ def _json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
             raw = raw.removeprefix("<!--").removesuffix("-->")
         try:
             data = json.loads(raw, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: hostile nesting thousands deep
             continue
         yield from _walk_json_ld(data)
 
 
-def _walk_json_ld(data: Any) -> Iterator[dict[str, Any]]:
+# Real JSON-LD nests a graph in a list at most; deeper than this is not an article's metadata.
+_JSON_LD_DEPTH = 6
+
+
+def _walk_json_ld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > _JSON_LD_DEPTH:
+        return
     if isinstance(data, list):
         for entry in data:
-            yield from _walk_json_ld(entry)
+            yield from _walk_json_ld(entry, depth + 1)
     elif isinstance(data, dict):
         yield data
         if "@graph" in data:
-            yield from _walk_json_ld(data["@graph"])
+            yield from _walk_json_ld(data["@graph"], depth + 1)
 
 
 def _types(obj: dict[str, Any]) -> set[str]:
@@ -220,21 +299,52 @@ def _json_ld_author(value: Any) -> str | None:
     return ", ".join(n for n in names if n) or None
 
 
-def _published(tree: HtmlElement, main: dict[str, Any]) -> datetime | None:
+def _published(tree: HtmlElement, main: dict[str, Any], metas: dict[str, str]
+               ) -> datetime | None:
     """The first publication time that parses, preferring values that carry a time of day."""
-    candidates = [
-        _text(main.get("datePublished")),
-        _meta(tree, "article:published_time"),
-        _meta(tree, "datePublished"),
-        *tree.xpath("//article//time/@datetime"),
-        *tree.xpath("//time[@itemprop='datePublished']/@datetime"),
-        *tree.xpath("//time/@datetime")[:1],
-        _text(main.get("dateCreated")),
-    ]
-    parsed = [(value, parse_date(value)) for value in candidates if value]
-    with_time = [when for value, when in parsed if when and (":" in value)]
-    dated = [when for _, when in parsed if when]
-    return (with_time or dated or [None])[0]
+    first_dated = None
+    for value in _date_candidates(tree, main, metas):
+        when = parse_date(value) if value else None
+        if when is None:
+            continue
+        if ":" in value:
+            return when
+        first_dated = first_dated or when
+    return first_dated
+
+
+def _date_candidates(tree: HtmlElement, main: dict[str, Any], metas: dict[str, str]
+                     ) -> Iterator[str | None]:
+    """Publication times in order of trust; the page is searched only as far as needed."""
+    yield _text(main.get("datePublished"))
+    yield metas.get("article:published_time")
+    yield metas.get("datePublished")
+    for key in ("og:published_time", "date", "pubdate", "publishdate", "dc.date",
+                "DC.date.issued", "sailthru.date", "parsely-pub-date"):
+        yield metas.get(key)
+    times = tree.xpath("//time[@datetime]")
+    yield from (t.get("datetime") for t in times if _inside(t, "article"))
+    yield from (t.get("datetime") for t in times if t.get("itemprop") == "datePublished")
+    yield from (t.get("datetime") for t in times[:1])
+    yield _text(main.get("dateCreated"))
+
+
+def _inside(element: etree._Element, tag: str) -> bool:
+    return any(ancestor.tag == tag for ancestor in element.iterancestors())
+
+
+def _metas(tree: HtmlElement) -> dict[str, str]:
+    """Every ``<meta property|name|itemprop=… content=…>``, the first value of each name."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        content = (meta.get("content") or "").strip()
+        if not content:
+            continue
+        for attribute in ("property", "name", "itemprop"):
+            key = meta.get(attribute)
+            if key:
+                found.setdefault(key.strip(), content)
+    return found
 
 
 def _meta(tree: HtmlElement, name: str) -> str | None:
@@ -249,12 +359,13 @@ def _meta(tree: HtmlElement, name: str) -> str | None:
 
 def _canonical(tree: HtmlElement, url: str) -> str | None:
     """The page's canonical link when it stays on the fetched host, canonicalised."""
-    hrefs = tree.xpath(
-        "//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONICAL', 'canonical')),"
-        " ' '), ' canonical ')]/@href"
-    )
+    hrefs = [link.get("href") or "" for link in tree.iter("link")
+             if "canonical" in (link.get("rel") or "").lower().split()]
     for href in hrefs[:1]:
-        candidate = urljoin(url, href.strip())
+        try:
+            candidate = urljoin(url, href.strip())
+        except ValueError:  # "http://[::1": no URL at all
+            return None
         if _host(candidate) and _host(candidate) == _host(url):
             return canonical_url(candidate)
     return None

@@ -19,17 +19,33 @@ class SiteSpec:
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     start_urls: tuple[str, ...] = ()
+    #: Seconds; listing entries older than this are not fetched. None: the crawl's
+    #: ``NEWSWATCH_MAX_AGE``; 0: keep everything.
+    max_age: float | None = None
+    #: Regular expressions replacing the article-link heuristic for section pages and plain
+    #: sitemaps: a link is an article when one of them matches (``re.search``).
+    article_urls: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"SiteSpec.name must be a non-empty string (got {self.name!r})")
+        if self.max_age is not None and self.max_age < 0:
+            raise ValueError(
+                f"SiteSpec.max_age must be 0 (keep all) or more (got {self.max_age!r})")
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SiteSpec:
+        max_age = data.get("max_age")
         return cls(
             name=data["name"],
             feeds=tuple(data.get("feeds", ())),
             sitemaps=tuple(data.get("sitemaps", ())),
             start_urls=tuple(data.get("start_urls", ())),
+            max_age=None if max_age is None else float(max_age),
+            article_urls=tuple(data.get("article_urls", ())),
         )
 
 

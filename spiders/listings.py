@@ -10,6 +10,7 @@ read local files or blow up memory; it recovers from the small errors real feeds
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,12 +65,16 @@ def parse_listing(body: bytes, base_url: str, *, max_size: int = 0) -> Listing:
     if body.startswith(_UTF8_BOM):
         body = body[len(_UTF8_BOM):]
     stripped = body.lstrip(b" \t\r\n")
+    if not stripped:
+        raise ListingError("not a feed or sitemap: the response is empty")
+    if _is_html(stripped):
+        raise ListingError(f"not a feed or sitemap: an HTML page{_html_title(stripped)}")
     if stripped[:1] != b"<":
         return _plain_text_sitemap(stripped, base_url)
     root = _parse_xml(stripped)
     if root is None:
         raise ListingError(f"not a feed or sitemap: the body starts with {_start(stripped)}")
-    name = etree.QName(root).localname.lower()
+    name = _local_name(str(root.tag)).lower()
     if name in ("rss", "rdf", "channel"):
         return Listing(kind="feed", entries=_dedupe(_rss_items(root, base_url)))
     if name == "feed":
@@ -79,6 +84,21 @@ def parse_listing(body: bytes, base_url: str, *, max_size: int = 0) -> Listing:
     if name == "sitemapindex":
         return Listing(kind="sitemapindex", entries=_dedupe(_sitemap_urls(root, base_url)))
     raise ListingError(f"not a feed or sitemap: the document is <{name}>")
+
+
+def _is_html(body: bytes) -> bool:
+    start = body[:512].lower()
+    return start.startswith((b"<!doctype html", b"<html")) or (
+        start.startswith(b"<?xml") and b"<html" in start)
+
+
+def _html_title(body: bytes) -> str:
+    """`` (title: '…')`` for an HTML page, say an error or login page served at a feed's URL."""
+    match = re.search(rb"<title[^>]*>(.*?)</title", body[:8192], re.IGNORECASE | re.DOTALL)
+    if not match:
+        return ""
+    title = " ".join(match.group(1).decode("utf-8", errors="replace").split())[:80]
+    return f" (title: {title!r})" if title else ""
 
 
 def _gunzip(body: bytes, max_size: int) -> bytes:
@@ -110,7 +130,12 @@ def _parse_xml(body: bytes) -> etree._Element | None:
 def _children(element: etree._Element, *names: str) -> list[etree._Element]:
     """Child elements whose local name is one of ``names``, in any namespace."""
     return [child for child in element if isinstance(child.tag, str)
-            and etree.QName(child).localname in names]
+            and _local_name(child.tag) in names]
+
+
+def _local_name(tag: str) -> str:
+    # Not etree.QName: it refuses the odd names (":", ":v") lxml's recovering parser makes.
+    return tag.rpartition("}")[2]
 
 
 def _first_text(element: etree._Element, *names: str) -> str | None:
@@ -125,8 +150,12 @@ def _first_text(element: etree._Element, *names: str) -> str | None:
 def _absolute(base_url: str, link: str | None) -> str | None:
     if not link:
         return None
-    url = urljoin(base_url, link.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    try:
+        url = urljoin(base_url, link.strip())
+        scheme = urlsplit(url).scheme
+    except ValueError:  # "http://[::1" and other links no URL parser accepts
+        return None
+    return url if scheme in ("http", "https") else None
 
 
 def _rss_items(root: etree._Element, base_url: str) -> list[Entry]:

@@ -4,14 +4,21 @@ Enabled by ``NEWSWATCH_DATABASE_URL``. Only requests marked ``meta["newswatch_ar
 are checked: feeds, sitemaps and section pages change all the time and are always fetched.
 ``meta["newswatch_refetch"] = True`` fetches one article again even when it is stored.
 
+An article edited in place is fetched again: when the feed or sitemap entry that led to it says
+it was modified (``meta["newswatch_modified"]``, an aware datetime) after the stored copy was
+fetched, the request goes through.
+
 The lookup comes from the factory named by ``NEWSWATCH_STORED_LOOKUP``, called with the database
-URL; the default asks the store. The middleware itself only needs a ``Callable[[str], bool]``.
+URL; the default asks the store. The middleware itself only needs a callable taking a URL and
+returning when the stored copy was fetched (a datetime), True when stored at an unknown time,
+or a false value when not stored.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -30,22 +37,33 @@ logger = logging.getLogger(__name__)
 ARTICLE_META = "newswatch_article"
 #: Meta key asking to fetch an article even when it is stored.
 REFETCH_META = "newswatch_refetch"
+#: Meta key: when the listing says the article was last modified (aware datetime).
+MODIFIED_META = "newswatch_modified"
+
+#: What a stored-URL lookup answers: when the stored copy was fetched, True, or None/False.
+Lookup = Callable[[str], "datetime | bool | None"]
 
 
 class AlreadyStored(IgnoreRequest):
     """The request was dropped because its article is already stored."""
 
 
-def database_lookup(database_url: str) -> Callable[[str], bool]:
-    """The default stored-URL check: one short session on the store per URL."""
-    from store.articles import is_stored
+def database_lookup(database_url: str) -> Lookup:
+    """The default stored-URL check: when the store last fetched the article (or None)."""
+    from sqlalchemy import func, select
+
     from store.db import session_factory
+    from store.models import Article
+    from store.urls import canonical_url
 
     sessions = session_factory(database_url)
+    # A stored article fetched again sets ``checked`` (and ``updated`` if it had changed).
+    last_fetch = func.coalesce(Article.checked, Article.updated, Article.fetched)
 
-    def lookup(url: str) -> bool:
+    def lookup(url: str) -> datetime | None:
+        stmt = select(last_fetch).where(Article.canonical_url == canonical_url(url)).limit(1)
         with sessions() as session:
-            return is_stored(session, url)
+            return session.scalar(stmt)
 
     return lookup
 
@@ -53,11 +71,11 @@ def database_lookup(database_url: str) -> Callable[[str], bool]:
 class StoredArticleMiddleware:
     """Downloader middleware dropping article requests whose URL ``is_stored`` knows.
 
-    Stats: ``newswatch/skipped_stored`` counts the dropped requests.
+    Stats: ``newswatch/skipped_stored`` counts the dropped requests,
+    ``newswatch/refetched_modified`` the stored articles fetched again because they changed.
     """
 
-    def __init__(self, is_stored: Callable[[str], bool],
-                 stats: StatsCollector | None = None) -> None:
+    def __init__(self, is_stored: Lookup, stats: StatsCollector | None = None) -> None:
         self.is_stored = is_stored
         self.stats = stats
 
@@ -72,9 +90,19 @@ class StoredArticleMiddleware:
     def process_request(self, request: Request) -> None:
         if not request.meta.get(ARTICLE_META) or request.meta.get(REFETCH_META):
             return None
-        if self.is_stored(request.url):
-            if self.stats is not None:
-                self.stats.inc_value("newswatch/skipped_stored")
-            logger.debug("Already stored, not fetched: %(url)s", {"url": request.url})
-            raise AlreadyStored(f"already stored: {request.url}")
-        return None
+        stored = self.is_stored(request.url)
+        if not stored:
+            return None
+        modified = request.meta.get(MODIFIED_META)
+        if isinstance(stored, datetime) and isinstance(modified, datetime) and modified > stored:
+            self._inc("newswatch/refetched_modified")
+            logger.info("Modified since it was stored, fetched again: %(url)s",
+                        {"url": request.url})
+            return None
+        self._inc("newswatch/skipped_stored")
+        logger.debug("Already stored, not fetched: %(url)s", {"url": request.url})
+        raise AlreadyStored(f"already stored: {request.url}")
+
+    def _inc(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key)

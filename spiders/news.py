@@ -5,18 +5,21 @@ links of its section pages, then extracts each article page (see :mod:`spiders.e
 yields ``Article.to_dict()``.
 
 A site that needs code gets a module in ``spiders/sites/`` whose spider subclasses
-:class:`NewsSpider`, sets ``name`` to the site's name and overrides the documented hooks:
-:meth:`is_article_url`, :meth:`article_request`, :meth:`parse_article`, :meth:`complete_article`.
+:class:`NewsSpider`, sets ``name`` to the site's name, may list its own ``feeds``,
+``sitemaps`` and ``start_urls``, and overrides the documented hooks: :meth:`is_article_url`,
+:meth:`article_request`, :meth:`parse_article`, :meth:`extract`, :meth:`complete_article`.
 
-Settings read: ``NEWSWATCH_MAX_AGE``, ``NEWSWATCH_MIN_BODY_CHARS``, ``NEWSWATCH_MAX_ERRORS``,
-``DOWNLOAD_MAXSIZE``. Stats keys: ``newswatch/sources/requested|ok|failed``,
-``newswatch/entries`` (URLs found), ``newswatch/skipped_old``, ``newswatch/pages/not_article``,
-``newswatch/items/extracted``.
+Settings read: ``NEWSWATCH_MAX_AGE`` (a site's ``max_age`` wins), ``NEWSWATCH_MIN_BODY_CHARS``,
+``NEWSWATCH_MAX_ERRORS``, ``DOWNLOAD_MAXSIZE``, ``REDIRECT_MAX_TIMES``. Stats keys:
+``newswatch/sources/requested|ok|failed|empty|not_modified``, ``newswatch/entries`` (URLs
+found), ``newswatch/skipped_old``, ``newswatch/pages/not_article``, ``newswatch/pages/not_html``,
+``newswatch/pages/problems/<problem>``, ``newswatch/items/extracted``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -25,14 +28,18 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
 
+from spiders.conditional import CHILDREN_META, PARENT_META, VIA_META
 from spiders.extract import MIN_BODY_CHARS, extract_article
 from spiders.items import Article, SiteSpec
 from spiders.links import looks_like_article_url, same_site
 from spiders.listings import Entry, ListingError, parse_listing
-from spiders.middlewares import ARTICLE_META
+from spiders.middlewares import ARTICLE_META, MODIFIED_META
 from spiders.outcomes import SOURCE_META, record_error
+from spiders.pages import NotHtml, Page, read_html
 from store.urls import canonical_url
 
 __all__ = ["NewsSpider"]
@@ -49,7 +56,13 @@ class NewsSpider(scrapy.Spider):
 
     name = "news"
 
+    #: The site's feeds, sitemaps and section pages, used when its config lists none.
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    start_urls: tuple[str, ...] = ()
+
     #: Regular expressions; when any is given, a section link is an article only if it matches.
+    #: A site's ``article_urls`` (config) adds to these.
     article_url_allow: tuple[str, ...] = ()
     #: Regular expressions; a section link matching one is never an article.
     article_url_deny: tuple[str, ...] = ()
@@ -57,12 +70,18 @@ class NewsSpider(scrapy.Spider):
     def __init__(self, site: SiteSpec | dict[str, Any] | str | None = None, *args: Any,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.site = _site_spec(site, default_name=self.name)
+        spec = _site_spec(site, default_name=self.name)
+        self.site = replace(
+            spec,
+            feeds=spec.feeds or tuple(type(self).feeds),
+            sitemaps=spec.sitemaps or tuple(type(self).sitemaps),
+            start_urls=spec.start_urls or tuple(type(self).start_urls),
+        )
         self.max_age = timedelta(0)
         self.min_chars = MIN_BODY_CHARS
         self.max_errors = 50
         self.max_listing_size = 0
-        self._allow = [re.compile(p) for p in self.article_url_allow]
+        self._allow = [re.compile(p) for p in (*self.article_url_allow, *self.site.article_urls)]
         self._deny = [re.compile(p) for p in self.article_url_deny]
         self._requested: set[str] = set()
 
@@ -71,6 +90,8 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         max_age = settings.getfloat("NEWSWATCH_MAX_AGE")
+        if spider.site.max_age is not None:
+            max_age = spider.site.max_age
         if max_age < 0:
             raise ValueError(f"NEWSWATCH_MAX_AGE ({max_age}) must be 0 (keep all) or more")
         min_chars = settings.getint("NEWSWATCH_MIN_BODY_CHARS", MIN_BODY_CHARS)
@@ -104,27 +125,37 @@ class NewsSpider(scrapy.Spider):
             return any(pattern.search(url) for pattern in self._allow)
         return looks_like_article_url(url)
 
-    def article_request(self, url: str, entry: Entry | None = None) -> Request | None:
+    def article_request(self, url: str, entry: Entry | None = None, *,
+                        via: str | None = None) -> Request | None:
         """The request for one article page, or None when this crawl already asked for it.
 
         Tracking parameters are dropped before the request is made, so two links to one
-        article cost one download.
+        article cost one download. ``via`` is the listing or section page that linked it.
         """
         url = canonical_url(url)
         if url in self._requested:
             return None
         self._requested.add(url)
-        return Request(url, callback=self.parse_article,
-                       meta={ARTICLE_META: True, ENTRY_META: entry})
+        meta = {ARTICLE_META: True, ENTRY_META: entry, VIA_META: via}
+        if entry is not None and entry.modified is not None:
+            meta[MODIFIED_META] = entry.modified
+        # dont_filter: this spider dedupes by canonical URL above; Scrapy's duplicate filter
+        # would also swallow a page that redirects to itself, hiding a redirect loop.
+        return Request(url, callback=self.parse_article, errback=self.request_failed, meta=meta,
+                       dont_filter=True)
 
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
         """Extract the article on ``response`` and yield it as ``Article.to_dict()``."""
-        article = None
         entry: Entry | None = response.meta.get(ENTRY_META)
-        if isinstance(response, TextResponse):
-            article = extract_article(response.text, response.url, self.site.name,
-                                      published_hint=entry.published if entry else None,
-                                      min_chars=self.min_chars)
+        try:
+            page = read_html(response)
+        except NotHtml as exc:
+            self.crawler.stats.inc_value("newswatch/pages/not_html")
+            self._page_problem(response.url, str(exc), level=logging.WARNING)
+            return
+        for problem in page.problems:
+            self._page_problem(response.url, problem)
+        article = self.extract(page, response, entry)
         if article is None:
             self.crawler.stats.inc_value("newswatch/pages/not_article")
             self.logger.info("Not an article: %(url)s", {"url": response.url})
@@ -132,6 +163,12 @@ class NewsSpider(scrapy.Spider):
         article = self.complete_article(article, entry)
         self.crawler.stats.inc_value("newswatch/items/extracted")
         yield article.to_dict()
+
+    def extract(self, page: Page, response: Response, entry: Entry | None) -> Article | None:
+        """The article in ``page`` (fetched as ``response``), or None when it holds none."""
+        return extract_article(page.html, response.url, self.site.name,
+                               published_hint=entry.published if entry else None,
+                               min_chars=self.min_chars)
 
     def complete_article(self, article: Article, entry: Entry | None) -> Article:
         """Fill what the page lacks from the feed or sitemap entry that led to it."""
@@ -146,20 +183,32 @@ class NewsSpider(scrapy.Spider):
 
     # -- sources ----------------------------------------------------------------------------
 
-    def source_request(self, url: str, kind: str) -> Request:
-        """The request for a feed, sitemap or section page; always fetched, never stored."""
+    def source_request(self, url: str, kind: str, *, parent: str | None = None) -> Request:
+        """The request for a feed, sitemap or section page: never skipped as stored, asked
+        for conditionally when the last answer's validators are known."""
         self.crawler.stats.inc_value("newswatch/sources/requested")
         callback = self.parse_section if kind == "section" else self.parse_listing
-        return Request(url, callback=callback, meta={SOURCE_META: kind}, dont_filter=True)
+        meta: dict[str, Any] = {SOURCE_META: kind}
+        if parent:
+            meta[PARENT_META] = parent
+        return Request(url, callback=callback, errback=self.request_failed, meta=meta,
+                       dont_filter=True)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Read a feed, sitemap or sitemap index and request what it lists."""
+        if response.status == 304:
+            yield from self._not_modified(response)
+            return
         try:
             listing = parse_listing(response.body, response.url, max_size=self.max_listing_size)
         except ListingError as exc:
             self._source_failed(response.url, str(exc))
             return
         self.crawler.stats.inc_value("newswatch/sources/ok")
+        if not listing.entries:
+            self.crawler.stats.inc_value("newswatch/sources/empty")
+            self._page_problem(response.url, f"the {listing.kind} lists no entries",
+                               level=logging.WARNING)
         fresh = [entry for entry in listing.entries if self._is_fresh(entry)]
         self.logger.info(
             "%(kind)s %(url)s: %(count)d entries, %(fresh)d recent",
@@ -168,35 +217,69 @@ class NewsSpider(scrapy.Spider):
         )
         if listing.kind == "sitemapindex":
             for entry in fresh:
-                yield self.source_request(entry.url, "sitemap")
+                yield self.source_request(entry.url, "sitemap", parent=response.request.url)
             return
         for entry in fresh:
             # Plain sitemaps list every page of a site; feeds and news sitemaps list articles.
             if listing.kind == "sitemap" and entry.title is None and not self.is_article_url(
                     entry.url):
                 continue
-            request = self.article_request(entry.url, entry)
+            request = self.article_request(entry.url, entry, via=response.request.url)
             if request is not None:
                 self.crawler.stats.inc_value("newswatch/entries")
                 yield request
 
     def parse_section(self, response: Response) -> Iterator[Request]:
         """Follow the same-site article links of a section page."""
+        if response.status == 304:
+            yield from self._not_modified(response)
+            return
         if not isinstance(response, TextResponse):
             self._source_failed(response.url, "not an HTML page")
             return
         self.crawler.stats.inc_value("newswatch/sources/ok")
         count = 0
+        for url in self.section_links(response):
+            request = self.article_request(url, via=response.request.url)
+            if request is not None:
+                count += 1
+                self.crawler.stats.inc_value("newswatch/entries")
+                yield request
+        self.logger.info("section %(url)s: %(count)d article links",
+                         {"url": response.url, "count": count})
+
+    def section_links(self, response: TextResponse) -> list[str]:
+        """The same-site article links of a section page, in page order, each once."""
+        links: dict[str, None] = {}
         for href in response.xpath("//a/@href").getall():
             url = response.urljoin(href.strip())
             if same_site(url, response.url) and self.is_article_url(url):
-                request = self.article_request(url)
-                if request is not None:
-                    count += 1
-                    self.crawler.stats.inc_value("newswatch/entries")
-                    yield request
-        self.logger.info("section %(url)s: %(count)d article links",
-                         {"url": response.url, "count": count})
+                links.setdefault(url, None)
+        return list(links)
+
+    def request_failed(self, failure: Failure) -> None:
+        """Errback of every request. Download errors and HTTP errors are counted by
+        :class:`spiders.outcomes.PageOutcomeMiddleware`; what it cannot see is a redirect
+        loop, which RedirectMiddleware turns into an ignored request."""
+        request = getattr(failure, "request", None)
+        if (request is not None and isinstance(failure.value, IgnoreRequest)
+                and "max redirections" in str(failure.value)):
+            self.crawler.stats.inc_value("newswatch/pages/failed")
+            hops = self.crawler.settings.getint("REDIRECT_MAX_TIMES")
+            reason = f"redirect loop (more than {hops} redirects)"
+            self.logger.warning("Failed %(url)s: %(reason)s", {"url": request.url,
+                                                               "reason": reason})
+            record_error(self.crawler.stats, request.url, reason, limit=self.max_errors)
+
+    def _not_modified(self, response: Response) -> Iterator[Request]:
+        """A 304: nothing new in this listing; an unchanged sitemap index still leads to its
+        sitemaps, which may have changed on their own."""
+        self.crawler.stats.inc_value("newswatch/sources/ok")
+        children = response.meta.get(CHILDREN_META) or ()
+        self.logger.info("%(url)s not modified (%(children)d sitemaps listed)",
+                         {"url": response.url, "children": len(children)})
+        for child in children:
+            yield self.source_request(child, "sitemap", parent=response.request.url)
 
     def _is_fresh(self, entry: Entry) -> bool:
         if not self.max_age or entry.when is None:
@@ -210,6 +293,13 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newswatch/sources/failed")
         self.logger.warning("Unusable source %(url)s: %(reason)s", {"url": url, "reason": reason})
         record_error(self.crawler.stats, url, reason, limit=self.max_errors)
+
+    def _page_problem(self, url: str, problem: str, *, level: int = logging.INFO) -> None:
+        """Something was wrong with a page that was still read: counted, logged, reported."""
+        key = re.sub(r"[^a-z0-9]+", "_", problem.split(";")[0].split("(")[0].lower()).strip("_")
+        self.crawler.stats.inc_value(f"newswatch/pages/problems/{key[:40]}")
+        self.logger.log(level, "%(url)s: %(problem)s", {"url": url, "problem": problem})
+        record_error(self.crawler.stats, url, problem, limit=self.max_errors)
 
 
 def _site_spec(site: SiteSpec | dict[str, Any] | str | None, *, default_name: str) -> SiteSpec:

@@ -12,6 +12,7 @@ crawl by these counts instead. Stats keys:
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -55,6 +56,10 @@ def describe_exception(exception: BaseException) -> str:
     for cls in type(exception).__mro__:
         if cls.__name__ in _REASONS:
             return _REASONS[cls.__name__]
+    if "max size" in str(exception):  # DownloadCancelledError, from DOWNLOAD_MAXSIZE
+        found = re.search(r"receive (\d+) bytes", str(exception))
+        size = f" ({int(found.group(1)) / 1_048_576:.0f} MiB)" if found else ""
+        return f"Too large{size}: over DOWNLOAD_MAXSIZE"
     text = " ".join(str(exception).split())
     return f"{type(exception).__name__}: {text}" if text else type(exception).__name__
 

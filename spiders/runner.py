@@ -11,6 +11,7 @@ are reported in ``errors`` (one "URL: reason" line each) without failing the sit
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from spiders.crawl import EXIT_NO_SPACE, EXIT_OUTPUT_ERROR
 from spiders.items import Article, CrawlResult, SiteSpec
 from spiders.outcomes import ERRORS_KEY
 
@@ -89,7 +91,11 @@ def crawl_site(
         errors.append(f"… and {untold} more failures (see {log_path})")
 
     failed = bool(returncode) or returncode is None
-    if returncode:
+    if returncode in (EXIT_NO_SPACE, EXIT_OUTPUT_ERROR):
+        reason = stats.get("newswatch/output/error") or (
+            os.strerror(errno.ENOSPC) if returncode == EXIT_NO_SPACE else "write failed")
+        errors.insert(0, f"could not write the crawl's output in {workdir}: {reason}")
+    elif returncode:
         errors.insert(0, f"crawler exited with status {returncode}: {_last_line(tail)}")
     elif returncode == 0:
         reasons = failure_reasons(stats)

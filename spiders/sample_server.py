@@ -2,7 +2,12 @@
 
 Two outlets share one host: The Daily Courier under ``/courier/`` (RSS at ``/courier/rss.xml``)
 and The World Ledger under ``/ledger/`` (news sitemap at ``/ledger/sitemap-news.xml``, section
-page ``/ledger/world/``). Any path under ``/broken/`` answers HTTP 500.
+page ``/ledger/world/``). Any path under ``/broken/`` answers HTTP 500, and so does any path
+a test puts in ``server.failing`` (with 503).
+
+Every request is counted by path in ``server.hits`` and by (path, status) in
+``server.statuses``; feeds and pages carry an ETag and Last-Modified and answer conditional
+requests with 304 Not Modified.
 
 Files under ``spiders/sample_site/`` carry placeholders filled at serve time, so the news is
 always fresh. Times are relative to the server's start, rounded down to the minute, so the same
@@ -50,7 +55,8 @@ _FEED_TYPES = {"rss.xml": "application/rss+xml; charset=utf-8",
 
 
 class SampleSiteServer(ThreadingHTTPServer):
-    """The sample site's HTTP server; ``hits`` counts the requests for each path."""
+    """The sample site's HTTP server; ``hits`` counts the requests for each path, ``statuses``
+    each (path, status) answered; paths in ``failing`` answer 503."""
 
     daemon_threads = True
 
@@ -60,6 +66,8 @@ class SampleSiteServer(ThreadingHTTPServer):
         self.root = root.resolve()
         self.now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
         self.hits: Counter[str] = Counter()
+        self.statuses: Counter[tuple[str, int]] = Counter()
+        self.failing: set[str] = set()
         self._hits_lock = threading.Lock()
 
     @property
@@ -67,9 +75,12 @@ class SampleSiteServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-    def count(self, path: str) -> None:
+    def count(self, path: str, status: int | None = None) -> None:
         with self._hits_lock:
-            self.hits[path] += 1
+            if status is None:
+                self.hits[path] += 1
+            else:
+                self.statuses[path, status] += 1
 
     def render(self, text: str) -> str:
         """Fill the placeholders of ``text``."""
@@ -120,6 +131,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/broken/"):
             self._send(500, b"Internal Server Error\n", "text/plain; charset=utf-8", send_body)
             return
+        if path in self.server.failing:
+            self._send(503, b"Service Unavailable\n", "text/plain; charset=utf-8", send_body)
+            return
         file = self.server.resolve(path)
         if file is None:
             self._send(404, b"Not Found\n", "text/plain; charset=utf-8", send_body)
@@ -148,6 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, content_type: str | None, send_body: bool, *,
               etag: str | None = None, modified: datetime | None = None) -> None:
+        self.server.count(urlsplit(self.path).path, status)
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
@@ -162,9 +177,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def sample_site_server(port: int = 0) -> Iterator[SampleSiteServer]:
-    """Run the sample site on 127.0.0.1 in a background thread; yield the server."""
-    server = SampleSiteServer(("127.0.0.1", port))
+def sample_site_server(port: int = 0, *, root: Path = SAMPLE_SITE) -> Iterator[SampleSiteServer]:
+    """Run the sample site (or the site under ``root``) on 127.0.0.1 in a background thread;
+    yield the server."""
+    server = SampleSiteServer(("127.0.0.1", port), root=root)
     thread = threading.Thread(target=server.serve_forever, name="sample-site", daemon=True)
     thread.start()
     try:

@@ -7,12 +7,18 @@ its ``meta``.
 
 Newswatch's own settings:
 
+``NEWSWATCH_CONDITIONAL_ENABLED``  ask for feeds, sitemaps and section pages conditionally
+                               (ETag / Last-Modified kept in the database; needs the URL below)
+``NEWSWATCH_CONTACT``          URL (http(s) or mailto:) where site owners reach the operator; it
+                               goes into ``USER_AGENT`` unless that is set explicitly
 ``NEWSWATCH_DATABASE_URL``     skip article URLs already stored there (None: fetch everything)
-``NEWSWATCH_MAX_AGE``          ignore feed and sitemap entries older than this (0: keep all)
+``NEWSWATCH_MAX_AGE``          ignore feed and sitemap entries older than this (0: keep all);
+                               a site's ``max_age`` wins
 ``NEWSWATCH_MAX_ERRORS``       failure lines kept in the crawl's stats
 ``NEWSWATCH_MIN_BODY_CHARS``   shortest body that still makes a page an article
 ``NEWSWATCH_OUTPUT``           JSON-lines file the articles are written to (None: not written)
 ``NEWSWATCH_STORED_LOOKUP``    factory of the stored-URL check, given the database URL
+``NEWSWATCH_VALIDATOR_STORE``  factory of the feed validator store, given the database URL
 """
 
 __all__ = [
@@ -32,12 +38,15 @@ __all__ = [
     "ITEM_PIPELINES",
     "LOG_INSTALL_ROOT_HANDLER",
     "LOG_LEVEL",
+    "NEWSWATCH_CONDITIONAL_ENABLED",
+    "NEWSWATCH_CONTACT",
     "NEWSWATCH_DATABASE_URL",
     "NEWSWATCH_MAX_AGE",
     "NEWSWATCH_MAX_ERRORS",
     "NEWSWATCH_MIN_BODY_CHARS",
     "NEWSWATCH_OUTPUT",
     "NEWSWATCH_STORED_LOOKUP",
+    "NEWSWATCH_VALIDATOR_STORE",
     "REDIRECT_MAX_TIMES",
     "REMOTE_CONTROL_ENABLED",
     "RETRY_ENABLED",
@@ -66,6 +75,9 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.StoredArticleMiddleware": 90,
     # Below RetryMiddleware (550), so it sees each request's final outcome, not every attempt.
     "spiders.outcomes.PageOutcomeMiddleware": 540,
+    # Also below RetryMiddleware: a listing is trusted as "seen" only when the articles it led
+    # to were all fetched, judged on each request's final attempt.
+    "spiders.conditional.ConditionalRequestMiddleware": 530,
 }
 
 DOWNLOAD_DELAY = 0.5  # s, per site
@@ -81,12 +93,15 @@ ITEM_PIPELINES = {
 LOG_INSTALL_ROOT_HANDLER = False
 LOG_LEVEL = "INFO"
 
+NEWSWATCH_CONDITIONAL_ENABLED = True
+NEWSWATCH_CONTACT = None
 NEWSWATCH_DATABASE_URL = None
-NEWSWATCH_MAX_AGE = 2 * 24 * 60 * 60  # s (2 days)
+NEWSWATCH_MAX_AGE = 3 * 24 * 60 * 60  # s (3 days)
 NEWSWATCH_MAX_ERRORS = 50  # lines
 NEWSWATCH_MIN_BODY_CHARS = 200  # characters
 NEWSWATCH_OUTPUT = None
 NEWSWATCH_STORED_LOOKUP = "spiders.middlewares.database_lookup"
+NEWSWATCH_VALIDATOR_STORE = "spiders.validators.database_validators"
 
 REDIRECT_MAX_TIMES = 5
 
@@ -100,4 +115,5 @@ ROBOTSTXT_OBEY = True
 
 TELNETCONSOLE_ENABLED = False
 
+# Honest: says what it is; spiders.crawl.build_settings adds NEWSWATCH_CONTACT when given.
 USER_AGENT = "Newswatch/0.1 (+https://github.com/newswatch/newswatch)"

@@ -51,11 +51,14 @@ def save_article(
     """Insert a new article, update an edited one; returns None when nothing changed.
 
     A new article that copies one stored within ``window`` of it joins that article's story.
+    A stored one fetched again is marked ``checked``, changed or not, so a listing that keeps
+    announcing a newer date than its content does not have it fetched on every crawl.
     """
     key = canonical_url(crawled.canonical_url)
     digest = content_hash(crawled.title, crawled.text)
     existing = session.scalar(select(Article).where(Article.canonical_url == key))
     if existing is not None:
+        existing.checked = utcnow()
         if existing.content_hash == digest:
             return None
         indexed_as = (existing.body, unix_time(existing))

@@ -27,7 +27,7 @@ _TRACKING_PARAMS = re.compile(
         | mc_cid | mc_eid | _ga | _gl | _hsenc | _hsmi | __tn__ | __cft__\[\d+\]
         | ocid | cmpid | icid | intcmp | ito | xtor | s_cid | ncid | smid | smtyp | emc
         | cmp | taid | ref_src | ref_url | sr_share | soc_src | soc_trk | wt\.mc_id | wt_mc
-        | feedtype | feedname | partner | amp | outputtype
+        | feedtype | feedname | partner | amp | outputtype | maca
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )

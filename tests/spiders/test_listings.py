@@ -149,10 +149,14 @@ def test_plain_text_sitemap():
 
 
 @pytest.mark.parametrize(("body", "says"), [
-    (b"<!doctype html><html><body><p>Hello</p></body></html>", "starts with '<!doctype"),
-    (b"<html><body><p>Hello</p></body></html>", "the document is <html>"),
+    (b"<!doctype html><html><body><p>Hello</p></body></html>", "an HTML page"),
+    (b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+     "an HTML page (title: '502 Bad Gateway')"),
+    (b"<?xml version='1.0'?><html><body><p>Hello</p></body></html>", "an HTML page"),
+    (b"<foo><bar/></foo>", "the document is <foo>"),
     (b"User-agent: *\nDisallow: /", "starts with 'User-agent"),
-    (b"", "starts with ''"),
+    (b"", "the response is empty"),
+    (b"  \r\n ", "the response is empty"),
     (b"\x1f\x8bnot really gzip", "broken gzip"),
 ])
 def test_other_documents_are_refused_with_a_reason(body, says):

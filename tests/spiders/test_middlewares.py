@@ -68,27 +68,34 @@ def test_from_crawler_builds_the_lookup_from_the_named_factory(monkeypatch):
     assert not middleware.is_stored("https://db.example/other")
 
 
-def test_database_lookup_asks_the_store(monkeypatch):
-    calls: list[tuple[str, object]] = []
+def test_database_lookup_answers_when_the_article_was_last_fetched(database_url):
+    from store.articles import save_article
+    from store.db import session_factory
 
-    class Session:
-        def __enter__(self):
-            return self
+    fetched = datetime(2024, 11, 30, 9, 0, tzinfo=UTC)
+    with session_factory(database_url).begin() as session:
+        save_article(session, Article(url=STORED + "?utm_source=x", canonical_url=STORED,
+                                      site="news", title="T", text="Body.", fetched=fetched))
 
-        def __exit__(self, *exc):
-            return False
+    lookup = database_lookup(database_url)
 
-    db = types.ModuleType("store.db")
-    db.session_factory = lambda url: calls.append(("factory", url)) or Session
-    articles = types.ModuleType("store.articles")
-    articles.is_stored = lambda session, url: calls.append(("is_stored", url)) or url == STORED
-    monkeypatch.setitem(sys.modules, "store.db", db)
-    monkeypatch.setitem(sys.modules, "store.articles", articles)
+    assert lookup(STORED + "?utm_medium=feed") == fetched
+    assert lookup(NEW) is None
 
-    lookup = database_lookup("sqlite:///news.db")
 
-    assert lookup(STORED) and not lookup(NEW)
-    assert calls == [("factory", "sqlite:///news.db"), ("is_stored", STORED), ("is_stored", NEW)]
+def test_an_entry_modified_after_the_stored_fetch_is_fetched_again():
+    fetched = datetime(2024, 11, 30, 9, 0, tzinfo=UTC)
+    crawler = get_crawler()
+    middleware = StoredArticleMiddleware({STORED: fetched}.get, crawler.stats)
+
+    later = datetime(2024, 11, 30, 10, 0, tzinfo=UTC)
+    assert middleware.process_request(article(STORED, newswatch_modified=later)) is None
+    with pytest.raises(AlreadyStored):
+        middleware.process_request(article(STORED, newswatch_modified=fetched))
+    with pytest.raises(AlreadyStored):
+        middleware.process_request(article(STORED))
+    assert crawler.stats.get_value("newswatch/refetched_modified") == 1
+    assert crawler.stats.get_value("newswatch/skipped_stored") == 2
 
 
 LOOKUP_MODULE = '''
@@ -115,7 +122,8 @@ def test_crawl_never_downloads_stored_articles(sample_site, fast_settings, tmp_p
         SiteSpec(name="courier", feeds=(f"{base}/courier/rss.xml",)),
         workdir=tmp_path / "work",
         database_url=str(stored),
-        settings={**fast_settings, "NEWSWATCH_STORED_LOOKUP": "stored_lookup_for_test.from_file"},
+        settings={**fast_settings, "NEWSWATCH_STORED_LOOKUP": "stored_lookup_for_test.from_file",
+                  "NEWSWATCH_CONDITIONAL_ENABLED": False},
         timeout=120,
     )
 

@@ -16,6 +16,9 @@ def test_politeness():
     assert settings.USER_AGENT == "Newswatch/0.1 (+https://github.com/newswatch/newswatch)"
     assert 0 < settings.DOWNLOAD_MAXSIZE <= 50 * 1024 * 1024
     assert 0 < settings.DOWNLOAD_TIMEOUT <= 60
+    assert settings.CONCURRENT_REQUESTS_PER_DOMAIN <= 2
+    assert settings.NEWSWATCH_CONDITIONAL_ENABLED is True
+    assert settings.NEWSWATCH_MAX_AGE == 3 * 24 * 60 * 60
 
 
 def test_all_lists_every_setting_in_order():
@@ -32,7 +35,10 @@ def test_overrides_and_fixed_values():
     assert built.get("NEWSWATCH_OUTPUT") == "/tmp/out.jsonl"
     assert built.get("NEWSWATCH_DATABASE_URL") == "sqlite:///x.db"
     assert built.getbool("TELNETCONSOLE_ENABLED") is False
-    assert built.getdict("DOWNLOADER_MIDDLEWARES")["spiders.outcomes.PageOutcomeMiddleware"]
+    middlewares = built.getdict("DOWNLOADER_MIDDLEWARES")
+    assert middlewares["spiders.outcomes.PageOutcomeMiddleware"]
+    # Both judge final outcomes, so both sit below RetryMiddleware (550).
+    assert middlewares["spiders.conditional.ConditionalRequestMiddleware"] < 550
 
 
 def test_site_custom_settings_beat_caller_overrides():

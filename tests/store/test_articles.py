@@ -36,6 +36,19 @@ def test_same_url_with_tracking_is_the_same_article(database_url):
         assert session.scalar(select(func.count()).select_from(Article)) == 1
 
 
+def test_an_unchanged_article_fetched_again_is_marked_checked(database_url):
+    factory = session_factory(database_url)
+    with factory.begin() as session:
+        save_articles(session, [crawled()])
+        assert session.scalar(select(Article.checked)) is None
+    with factory.begin() as session:
+        assert save_articles(session, [crawled()]) == []
+    with factory() as session:
+        stored = session.scalar(select(Article))
+        assert stored.checked is not None and stored.checked >= stored.fetched
+        assert stored.updated is None and stored.previous_hash is None
+
+
 def test_edit_in_place_updates_and_keeps_previous_hash(database_url):
     factory = session_factory(database_url)
     with factory.begin() as session:

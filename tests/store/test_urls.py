@@ -94,6 +94,10 @@ CASES = [
     ("https://www.example.com./news/1", "https://www.example.com/news/1"),
     ("https://www.example.com", "https://www.example.com/"),
     ("  https://www.example.com/news/1?utm_source=rss#top  ", "https://www.example.com/news/1"),
+    # DW tags every feed link with the feed it came from.
+    ("https://www.dw.com/en/bundestag-passes-electoral-reform/a-70912001"
+     "?maca=en-rss-en-world-4025-rdf",
+     "https://www.dw.com/en/bundestag-passes-electoral-reform/a-70912001"),
     # AMP editions.
     (
         "https://www.bbc.co.uk/news/world-europe-68123456.amp",

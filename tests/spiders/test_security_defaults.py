@@ -1,0 +1,155 @@
+"""Security review of the defaults: each one a test, so a change that weakens it fails here.
+
+- Scrapy's telnet console and remote-control API are off: no port opens in a crawl child;
+- robots.txt is obeyed, and its middleware is really enabled;
+- downloads are bounded in size, time and redirects, gzip bodies included;
+- XML (feeds, sitemaps) is parsed without entity expansion, external entities or network;
+- the ``apprise`` logger stays at INFO or above, even under Prefect's logging setup and a root
+  logger at DEBUG, because Apprise's DEBUG lines carry webhook URLs and tokens;
+- the database URL (which may hold a password) reaches the crawl child through its
+  environment, never its command line, so it stays out of process listings and logs.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spiders import settings as defaults
+from spiders.crawl import build_settings
+from spiders.extract import extract_article
+from spiders.items import SiteSpec
+from spiders.listings import ListingError, parse_listing
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def run_python(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter (its own reactor and logging); it prints JSON."""
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def crawler_components() -> dict:
+    """The extensions and downloader middlewares a crawl child really builds."""
+    return run_python("""
+import json
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
+from scrapy.crawler import Crawler
+from spiders.crawl import build_settings
+from spiders.news import NewsSpider
+crawler = Crawler(NewsSpider, build_settings())
+crawler._apply_settings()
+downloader = DownloaderMiddlewareManager.from_crawler(crawler)
+print(json.dumps({
+    "extensions": [type(e).__name__ for e in crawler.extensions.middlewares],
+    "downloader": [type(m).__name__ for m in downloader.middlewares],
+}))
+""")
+
+
+def test_telnet_console_and_remote_control_are_off(crawler_components: dict) -> None:
+    built = build_settings()
+    assert built.getbool("TELNETCONSOLE_ENABLED") is False
+    assert built.getbool("REMOTE_CONTROL_ENABLED") is False
+    assert "TelnetConsole" not in crawler_components["extensions"]
+    assert "RemoteControl" not in crawler_components["extensions"]
+
+
+def test_robots_txt_is_obeyed(crawler_components: dict) -> None:
+    assert build_settings().getbool("ROBOTSTXT_OBEY") is True
+    assert "RobotsTxtMiddleware" in crawler_components["downloader"]
+
+
+def test_downloads_are_bounded(crawler_components: dict) -> None:
+    built = build_settings()
+    assert 0 < built.getint("DOWNLOAD_MAXSIZE") <= 64 * 1024 * 1024
+    assert 0 < built.getint("DOWNLOAD_WARNSIZE") <= built.getint("DOWNLOAD_MAXSIZE")
+    assert 0 < built.getfloat("DOWNLOAD_TIMEOUT") <= 60
+    assert 0 < built.getfloat("DNS_TIMEOUT") <= 60
+    assert 0 < built.getint("REDIRECT_MAX_TIMES") <= 10
+    # Scrapy applies DOWNLOAD_MAXSIZE to decompressed bodies in HttpCompressionMiddleware.
+    assert "HttpCompressionMiddleware" in crawler_components["downloader"]
+    # And the feed reader bounds a gzipped listing by it too.
+    bomb = __import__("gzip").compress(b"<urlset>" + b" " * (2 * 1024 * 1024) + b"</urlset>")
+    with pytest.raises(ListingError, match="larger than"):
+        parse_listing(bomb, "http://127.0.0.1:9/s.xml.gz", max_size=1024 * 1024)
+
+
+def test_xml_entities_are_never_expanded_nor_fetched(tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-FROM-DISK")
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    body = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{laughs}'
+            f'<!ENTITY file SYSTEM "file://{secret}">'
+            '<!ENTITY net SYSTEM "http://127.0.0.1:9/x">]>'
+            "<rss><channel><item><title>&l9;&file;&net;</title>"
+            "<link>http://a.example/1</link></item></channel></rss>").encode()
+    try:
+        listing = parse_listing(body, "http://127.0.0.1:9/rss.xml")
+    except ListingError:
+        return
+    for entry in listing.entries:
+        assert "SECRET-FROM-DISK" not in repr(entry)
+        assert "lollol" not in (entry.title or "")
+
+
+def test_html_pages_never_read_external_entities(tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-FROM-DISK")
+    page = (f'<?xml version="1.0"?><!DOCTYPE html [<!ENTITY x SYSTEM "file://{secret}">]>'
+            "<html><body><article><h1>A headline for a test</h1>"
+            + "<p>&x; The council approved the budget after a long debate. </p>" * 20
+            + "</article></body></html>")
+    article = extract_article(page, "http://127.0.0.1:9/news/a-test-page", "test")
+    assert article is None or "SECRET-FROM-DISK" not in article.text
+
+
+def test_apprise_logger_stays_at_info_under_prefect_and_a_debug_root() -> None:
+    levels = run_python("""
+import json, logging
+logging.basicConfig(level=logging.DEBUG)
+logging.getLogger("apprise").setLevel(logging.DEBUG)  # what a user's config might do
+import alerts.deliver
+from prefect.logging.configuration import setup_logging
+setup_logging()
+logging.getLogger().setLevel(logging.DEBUG)
+print(json.dumps({"apprise": logging.getLogger("apprise").getEffectiveLevel(),
+                  "plugin": logging.getLogger("apprise.plugins.slack").getEffectiveLevel()}))
+""")
+    assert levels["apprise"] >= 20, levels
+    assert levels["plugin"] >= 20, levels
+
+
+def test_database_url_goes_to_the_crawl_child_by_environment(monkeypatch, tmp_path) -> None:
+    import spiders.runner as runner
+
+    seen = {}
+
+    def fake_run(command, **kwargs):
+        seen["command"] = command
+        seen["env"] = kwargs.get("env") or {}
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(runner.subprocess, "run", fake_run)
+    url = "postgresql+psycopg://news:s3cr3t-pw@127.0.0.1:5432/newswatch"
+    runner.crawl_site(SiteSpec(name="x", feeds=("http://127.0.0.1:9/rss.xml",)),
+                      workdir=tmp_path, database_url=url)
+    assert "s3cr3t-pw" not in " ".join(seen["command"])
+    assert seen["env"].get("NEWSWATCH_DATABASE_URL") == url
+
+
+def test_defaults_module_says_so() -> None:
+    assert defaults.TELNETCONSOLE_ENABLED is False
+    assert defaults.REMOTE_CONTROL_ENABLED is False
+    assert defaults.ROBOTSTXT_OBEY is True
+    assert defaults.COOKIES_ENABLED is False  # no session a page could ride on
