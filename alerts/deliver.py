@@ -1,15 +1,16 @@
 """Send a digest (or a test message) to one Apprise channel URL; failure is a value.
 
-`send_digest` and `send_text` never raise for a channel problem (bad URL, refused
-connection, HTTP 5xx, timeout): they return `DeliveryOutcome(ok=False, error=...)`, where
-the error is one line naming the channel by its masked form (`scheme://host`) and saying
-what Apprise reported.
+`send_digest` and `send_text` (and `Channel`, for sending a digest one part at a time) never
+raise for a channel problem (bad URL, refused connection, HTTP 5xx, timeout): they return
+`DeliveryOutcome(ok=False, error=...)`, where the error is one line naming the channel by its
+masked form (`scheme://host`) and saying what Apprise reported.
 
-Secrets in channel URLs (passwords, tokens, `?+Header=` values) never reach a log line or
-an error: while Apprise works, a filter on the `apprise` and `urllib3` loggers masks every
-secret of the URL in every record, whatever its level; the `apprise` logger is also kept
+Secrets in channel URLs (passwords, tokens, URL paths, `?+Header=` values) never reach a log
+line or an error: while Apprise works, a filter on the `apprise` and `urllib3` loggers masks
+every secret of the URL in every record, whatever its level; the `apprise` logger is also kept
 at INFO, because its DEBUG lines print webhook URLs. Apprise's own result for each call
-(`AppriseResult`) holds the WARNING lines of that call, which become the error text.
+(`AppriseResult`) holds the lines of that call: the WARNING ones become the error text, the
+INFO ones (such as "Sent JSON POST notification.") the service's `answer`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from urllib.parse import quote, unquote, urlsplit
 
@@ -41,15 +42,25 @@ MASK = "****"
 _MIN_SECRET_LEN = 3
 _SECRET_KEY = re.compile(r"token|key|secret|pass|pwd|auth|sig|session|code", re.IGNORECASE)
 _MAX_ERROR_CHARS = 400
+# Apprise's own progress line at the start of every call; not something the service said.
+_NOTIFYING = re.compile(r"^Notifying \d+ service")
+_LEVELS = logging.getLevelNamesMapping()
 
 
 @dataclass(frozen=True, kw_only=True)
 class DeliveryOutcome:
-    """How a send went. `parts` counts the messages the channel accepted."""
+    """How a send went.
+
+    `parts` counts the messages the channel accepted, and `delivered` lists the positions in
+    `Digest.items` of the stories they carried (all of them when `ok`). `answer` is what the
+    service said to the last message, as Apprise reported it, with secrets masked.
+    """
 
     ok: bool
     error: str | None = None
     parts: int = 0
+    delivered: tuple[int, ...] = ()
+    answer: str = field(default="", compare=False)
 
 
 def send_digest(
@@ -60,35 +71,39 @@ def send_digest(
     Stops at the first part the channel refuses; `parts` then says how many went out.
     `rate_limit=False` drops Apprise's pause between messages to the same service.
     """
-    style = style_for(channel_url)
-    with _Channel(channel_url, rate_limit=rate_limit) as channel:
+    with Channel(channel_url, rate_limit=rate_limit) as channel:
         if channel.failure:
             return channel.failure
-        messages = render(digest, style, tz=tz, max_chars=channel.max_chars(style))
-        return channel.send(messages, passthrough=style == "slack")
+        return channel.send(channel.render(digest, tz=tz))
 
 
 def send_text(
     channel_url: str, title: str, body: str, *, rate_limit: bool = True
 ) -> DeliveryOutcome:
-    """Send one plain-text message (e.g. `newswatch test-channel`)."""
-    with _Channel(channel_url, rate_limit=rate_limit) as channel:
+    """Send one plain-text message (e.g. `newswatch alerts test`)."""
+    with Channel(channel_url, rate_limit=rate_limit) as channel:
         if channel.failure:
             return channel.failure
-        return channel.send([Message(title=title, body=body, body_format="text")])
+        message = Message(title=title, body=body, body_format="text")
+        return channel.send([message], passthrough=False)
 
 
 def mask_url(channel_url: str) -> str:
     """The channel URL with its secrets masked, for logs, reports and the database."""
-    with _Channel(channel_url, rate_limit=True) as channel:
+    with Channel(channel_url, rate_limit=True) as channel:
         return channel.masked
 
 
-class _Channel:
-    """One Apprise service built from a URL, used inside `with` so its logs are masked."""
+class Channel:
+    """One Apprise service built from a URL; use it inside `with`, which masks its logs.
 
-    def __init__(self, url: str, *, rate_limit: bool) -> None:
+    `failure` is set when the URL cannot be used; else `render` a digest for the channel's
+    style and `send` the messages (all of them, or one part at a time).
+    """
+
+    def __init__(self, url: str, *, rate_limit: bool = True) -> None:
         self.url = url
+        self.style = style_for(url)
         self.rate_limit = rate_limit
         self.secrets = _url_secrets(url)
         self.service = None
@@ -96,7 +111,7 @@ class _Channel:
         self.masked = self.label = _scheme_only(url)
         self._redactor = _Redactor(self.secrets)
 
-    def __enter__(self) -> _Channel:
+    def __enter__(self) -> Channel:
         for guarded in _GUARDED_LOGGERS:
             guarded.addFilter(self._redactor)
         try:
@@ -124,7 +139,7 @@ class _Channel:
         }
         self._redactor.secrets = self.secrets
         self.masked = _mask(privacy, self.secrets, always_only=True)
-        self.label = _label(self.masked)
+        self.label = _mask(_label(privacy), self.secrets, always_only=True)
         if not self.rate_limit:
             service.request_rate_per_sec = 0
         if isinstance(service, NotifySlack):
@@ -132,9 +147,13 @@ class _Channel:
             # escapes a body again ("&amp;amp;" shows up) and keeps `<!here>` live.
             service.use_blocks = True
 
-    def max_chars(self, style: str) -> int:
+    def render(self, digest: Digest, *, tz: tzinfo | None = None) -> list[Message]:
+        """`digest` as this channel's messages: its style, parts that fit the service."""
+        return render(digest, self.style, tz=tz, max_chars=self.max_chars())
+
+    def max_chars(self) -> int:
         """The style's limit, lowered to what the service takes in one message."""
-        limit = DEFAULT_MAX_CHARS[style]
+        limit = DEFAULT_MAX_CHARS[self.style]
         service_max = getattr(self.service, "body_maxlen", 0) or 0
         if service_max > 0:
             # Room for the title when the service folds it into the body, and for markup
@@ -142,8 +161,17 @@ class _Channel:
             limit = min(limit, int(service_max * 0.9) - 300)
         return max(limit, 300)
 
-    def send(self, messages: list[Message], *, passthrough: bool = False) -> DeliveryOutcome:
-        sent = 0
+    def send(
+        self, messages: list[Message], *, passthrough: bool | None = None
+    ) -> DeliveryOutcome:
+        """Send `messages` in order, stopping at the first the service refuses.
+
+        `passthrough` (default: for Slack) hands bodies to Apprise as the service's markup.
+        """
+        if passthrough is None:
+            passthrough = self.style == "slack"
+        delivered: list[int] = []
+        answer = ""
         for number, message in enumerate(messages, start=1):
             try:
                 with apprise.Apprise(self.service).notify(
@@ -151,31 +179,48 @@ class _Channel:
                     title=message.title,
                     # None tells Apprise the body is already in the service's own markup.
                     body_format=None if passthrough else message.body_format,
+                    log_level=logging.INFO,  # keep the service's "Sent …" line as its answer
                 ) as result:
+                    answer = self._said(result, logging.INFO)
                     problem = None if result else self._problem(result)
             except Exception as exc:  # channel trouble is reported, never raised
                 problem = self._describe(exc)
             if problem:
                 where = f"part {number}/{len(messages)}: " if len(messages) > 1 else ""
-                return self._failed(where + problem, parts=sent)
-            sent += 1
-        return DeliveryOutcome(ok=True, parts=sent)
+                return self._failed(
+                    where + problem, parts=number - 1, delivered=tuple(delivered)
+                )
+            delivered += message.items
+        return DeliveryOutcome(
+            ok=True, parts=len(messages), delivered=tuple(delivered), answer=answer
+        )
 
     def _problem(self, result: apprise.AppriseResult) -> str:
-        said = []
+        said = self._said(result, logging.WARNING)
+        return said or f"Apprise reported {result.status.name.lower()}"
+
+    def _said(self, result: apprise.AppriseResult, level: int) -> str:
+        """The distinct lines Apprise logged for this call at `level` or above, masked."""
+        said: list[str] = []
         for entry in result.logs():
-            if entry.level in ("WARNING", "ERROR", "CRITICAL") and entry.message not in said:
+            if _LEVELS.get(entry.level, 0) < level or entry.message in said:
+                continue
+            if not _NOTIFYING.match(entry.message):
                 said.append(entry.message)
-        return "; ".join(said) or f"Apprise reported {result.status.name.lower()}"
+        return _mask("; ".join(said), self.secrets)
 
     def _describe(self, exc: Exception) -> str:
         return f"{type(exc).__name__}: {exc}"
 
-    def _failed(self, detail: str, *, parts: int = 0) -> DeliveryOutcome:
+    def _failed(
+        self, detail: str, *, parts: int = 0, delivered: tuple[int, ...] = ()
+    ) -> DeliveryOutcome:
         detail = " ".join(_mask(detail, self.secrets).split())
         if len(detail) > _MAX_ERROR_CHARS:
             detail = detail[: _MAX_ERROR_CHARS - 1] + "…"
-        return DeliveryOutcome(ok=False, error=f"{self.label}: {detail}", parts=parts)
+        return DeliveryOutcome(
+            ok=False, error=f"{self.label}: {detail}", parts=parts, delivered=delivered
+        )
 
 
 @dataclass(frozen=True)
@@ -214,7 +259,8 @@ def _url_secrets(url: str) -> set[_Secret]:
         parsed = parse_url(url, verify_host=False) or {}
     except Exception:
         parsed = {}
-    always: list[str] = [parsed.get("password") or ""]
+    # The whole path too: many webhooks carry their token there, and request lines print it.
+    always: list[str] = [parsed.get("password") or "", (parsed.get("fullpath") or "").rstrip("/")]
     maybe: list[str] = [parsed.get("user") or "", parsed.get("host") or ""]
     maybe += (parsed.get("fullpath") or "").split("/")
     for key in ("qsd+", "qsd-"):
@@ -227,7 +273,7 @@ def _url_secrets(url: str) -> set[_Secret]:
     secrets = set()
     for values, is_always in ((always, True), (maybe, False)):
         for value in values:
-            forms = {value, unquote(value), quote(unquote(value), safe="")}
+            forms = {value, unquote(value), quote(unquote(value)), quote(unquote(value), safe="")}
             forms = frozenset(f for f in forms if len(f) >= _MIN_SECRET_LEN)
             if forms:
                 secrets.add(_Secret(forms, is_always))

@@ -82,11 +82,16 @@ class Digest:
 
 @dataclass(frozen=True)
 class Message:
-    """What is handed to Apprise: `body_format` is "text", "markdown" or "html"."""
+    """What is handed to Apprise: `body_format` is "text", "markdown" or "html".
+
+    `items` are the positions in `Digest.items` of the stories this message carries, so a
+    sender knows which stories went out when only some parts of a digest did.
+    """
 
     title: str
     body: str
     body_format: str
+    items: tuple[int, ...] = ()
 
 
 def style_for(url: str) -> str:
@@ -123,15 +128,16 @@ def render(
         raise ValueError(f"max_chars must be at least {MIN_MAX_CHARS} (got {max_chars!r})")
     story, separator, wrap, body_format = _FORMATS[style]
     budget = limit - len(wrap(""))
-    items = sorted(digest.items, key=_newest_first)
-    blocks = [_fit(story, item, tz, budget) for item in items]
-    parts = _pack(blocks, budget, len(separator))
-    title = _title(digest.watch, len(items))
+    order = sorted(range(len(digest.items)), key=lambda i: _newest_first(digest.items[i]))
+    blocks = {i: _fit(story, digest.items[i], tz, budget) for i in order}
+    parts = _pack(order, blocks, budget, len(separator))
+    title = _title(digest.watch, len(order))
     return [
         Message(
             title=f"{title} ({number}/{len(parts)})" if len(parts) > 1 else title,
-            body=wrap(separator.join(part)),
+            body=wrap(separator.join(blocks[i] for i in part)),
             body_format=body_format,
+            items=tuple(part),
         )
         for number, part in enumerate(parts, start=1)
     ]
@@ -167,15 +173,19 @@ def _fit(story: _StoryFn, item: DigestItem, tz: tzinfo | None, budget: int) -> s
     return block
 
 
-def _pack(blocks: list[str], budget: int, separator: int) -> list[list[str]]:
-    parts: list[list[str]] = []
+def _pack(
+    order: list[int], blocks: dict[int, str], budget: int, separator: int
+) -> list[list[int]]:
+    """The items in `order`, grouped into parts whose blocks fit in `budget` together."""
+    parts: list[list[int]] = []
     size = 0
-    for block in blocks:
+    for i in order:
+        block = blocks[i]
         if parts and size + separator + len(block) <= budget:
-            parts[-1].append(block)
+            parts[-1].append(i)
             size += separator + len(block)
         else:
-            parts.append([block])
+            parts.append([i])
             size = len(block)
     return parts
 

@@ -1,25 +1,47 @@
 """Sending what the outbox holds: one digest per (watch, channel) over every due delivery.
 
-Failures come back as values in the ``DispatchReport``; rows stay queued for the next run.
+A dispatch first expires what waited too long, then renders each (watch, channel) digest and
+sends it a message at a time (a long digest has several parts): claim the message's rows and
+commit, send, record the outcome and commit. Committing the claim first is what keeps two runs
+at once from sending a row twice; recording each message as soon as it is sent is what limits
+a crash to repeating at most the one message that was on the wire.
+
+A scheduled watch's rows are due at their slot (`alerts.schedule`); until then they wait.
+Failures come back as values in the `DispatchReport`; failed rows stay queued for the next
+run, after their backoff.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.deliver import send_digest
+from alerts.deliver import Channel
 from alerts.digest import Digest, DigestItem
-from store.models import Delivery
-from store.outbox import due_deliveries, expire_deliveries, mark_failed, mark_sent
+from alerts.schedule import INSTANT, Schedule
+from store.models import Delivery, utcnow
+from store.outbox import (
+    DEFAULT_EXPIRY,
+    claim_deliveries,
+    due_deliveries,
+    expire_deliveries,
+    held_by,
+    mark_failed,
+    mark_sent,
+    new_claimant,
+)
+
+__all__ = ["ChannelOutcome", "DispatchReport", "digest_item", "dispatch_due"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChannelOutcome:
-    """One digest sent (or not) to one channel for one watch."""
+    """One digest sent (or not) to one channel for one watch; `stories` it carried."""
 
     watch: str
     channel: str
@@ -30,35 +52,174 @@ class ChannelOutcome:
 
 @dataclass(kw_only=True)
 class DispatchReport:
+    """What a dispatch did. `expiries` are the groups given up on, with their last error;
+    `waiting` counts deliveries of scheduled watches held for their next slot."""
+
     sent: list[ChannelOutcome] = field(default_factory=list)
     failed: list[ChannelOutcome] = field(default_factory=list)
-    expired: int = 0
+    expiries: list[ChannelOutcome] = field(default_factory=list)
+    waiting: int = 0
+
+    @property
+    def expired(self) -> int:
+        """How many deliveries expired unsent."""
+        return sum(outcome.stories for outcome in self.expiries)
 
 
-def dispatch_due(session: Session, channels: Mapping[str, str]) -> DispatchReport:
-    """Send every due delivery, grouped into one digest per watch and channel."""
-    report = DispatchReport(expired=len(expire_deliveries(session)))
-    groups: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
-    for delivery in due_deliveries(session):
-        groups[(delivery.watch, delivery.channel)].append(delivery)
-    for (watch, channel), deliveries in groups.items():
+def dispatch_due(
+    sessions: sessionmaker[Session],
+    channels: Mapping[str, str],
+    *,
+    schedules: Mapping[str, Schedule] | None = None,
+    expire_after: timedelta = DEFAULT_EXPIRY,
+    ignore_backoff: bool = False,
+    clock: Callable[[], datetime] = utcnow,
+) -> DispatchReport:
+    """Send every due delivery, grouped into one digest per watch and channel.
+
+    `channels` maps channel names to Apprise URLs; `schedules` maps watch names to their
+    delivery schedule (instant when missing). `ignore_backoff` retries failed rows now.
+    """
+    schedules = schedules or {}
+
+    def due_at(delivery: Delivery) -> datetime:
+        return schedules.get(delivery.watch, INSTANT).due_at(delivery.created)
+
+    report = DispatchReport()
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    now = clock()
+    with sessions.begin() as session:
+        expired = expire_deliveries(session, older_than=expire_after, now=now, became_due=due_at)
+        report.expiries = _expiries(expired)
+        for delivery in due_deliveries(session, now=now, ignore_backoff=ignore_backoff):
+            if due_at(delivery) <= now:
+                groups[(delivery.watch, delivery.channel)].append(delivery.id)
+            else:
+                report.waiting += 1
+
+    claimant = new_claimant()
+    for (watch, channel), ids in groups.items():
+        group = _Group(
+            watch=watch,
+            channel=channel,
+            sessions=sessions,
+            claimant=claimant,
+            clock=clock,
+            ignore_backoff=ignore_backoff,
+        )
         url = channels.get(channel)
         if url is None:
-            ok, error = False, f"channel {channel!r} is not in the config any more"
+            group.fail(ids, f"channel {channel!r} is not in the config any more")
         else:
-            digest = Digest(watch=watch, items=tuple(digest_item(d) for d in deliveries))
-            outcome = send_digest(url, digest)
-            ok, error = outcome.ok, outcome.error
-        result = ChannelOutcome(
-            watch=watch, channel=channel, stories=len(deliveries), ok=ok, error=error
-        )
-        if ok:
-            mark_sent(deliveries)
-            report.sent.append(result)
-        else:
-            mark_failed(deliveries, error or "unknown error")
-            report.failed.append(result)
+            group.send(url, ids, schedules.get(watch, INSTANT).tz)
+        group.report_to(report)
     return report
+
+
+@dataclass(kw_only=True)
+class _Group:
+    """One (watch, channel) digest being sent, one message at a time.
+
+    Each message's rows are claimed (and the claim committed) just before it is sent, and
+    recorded just after, so a crash repeats at most the message on the wire, and holds back
+    nothing else: the rows of later parts are still unclaimed.
+    """
+
+    watch: str
+    channel: str
+    sessions: sessionmaker[Session]
+    claimant: str
+    clock: Callable[[], datetime]
+    ignore_backoff: bool
+    sent: int = 0
+    failed: int = 0
+    error: str | None = None
+
+    def send(self, url: str, ids: Sequence[int], tz: tzinfo | None) -> None:
+        with self.sessions() as session:
+            rows = session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
+            stories = {row.id: digest_item(row) for row in rows}
+        ids = sorted(stories)
+        with Channel(url) as channel:
+            if channel.failure:
+                self.fail(ids, channel.failure.error)
+                return
+            done: set[int] = set()
+            for message in channel.render(self._digest(ids, stories), tz=tz):
+                part = [ids[i] for i in message.items]
+                done.update(part)
+                won = self._claim(part)
+                if not won:
+                    continue  # another run is sending these
+                order, messages = ids, [message]
+                if set(won) != set(part):  # another run took some: send ours on their own
+                    order, messages = won, channel.render(self._digest(won, stories), tz=tz)
+                outcome = channel.send(messages)
+                self._record(won, {order[i] for i in outcome.delivered}, outcome.error)
+                if not outcome.ok:  # the rest of the digest waits too, with the same error
+                    self.fail([i for i in ids if i not in done], outcome.error)
+                    return
+
+    def fail(self, ids: Sequence[int], error: str | None) -> None:
+        """Record a failed attempt on those of `ids` this run can claim."""
+        self._record(self._claim(ids), set(), error)
+
+    def report_to(self, report: DispatchReport) -> None:
+        common = {"watch": self.watch, "channel": self.channel}
+        if self.sent:
+            report.sent.append(ChannelOutcome(**common, stories=self.sent, ok=True))
+        if self.failed:
+            report.failed.append(
+                ChannelOutcome(**common, stories=self.failed, ok=False, error=self.error)
+            )
+
+    def _digest(self, ids: Sequence[int], stories: Mapping[int, DigestItem]) -> Digest:
+        return Digest(watch=self.watch, items=tuple(stories[i] for i in ids))
+
+    def _claim(self, ids: Sequence[int]) -> list[int]:
+        if not ids:
+            return []
+        with self.sessions.begin() as session:  # committed before anything is sent
+            won = claim_deliveries(
+                session,
+                ids,
+                claimant=self.claimant,
+                now=self.clock(),
+                ignore_backoff=self.ignore_backoff,
+            )
+            return [row.id for row in won]
+
+    def _record(self, ids: Sequence[int], delivered: set[int], error: str | None) -> None:
+        """Mark the claimed rows `ids`: those `delivered` sent, the others failed."""
+        if not ids:
+            return
+        with self.sessions.begin() as session:
+            rows = held_by(session, ids, self.claimant)
+            sent = [row for row in rows if row.id in delivered]
+            failed = [row for row in rows if row.id not in delivered]
+            now = self.clock()
+            mark_sent(sent, now=now)
+            mark_failed(failed, error or "unknown error", now=now)
+        self.sent += len(sent)
+        self.failed += len(failed)
+        if failed:
+            self.error = error or "unknown error"
+
+
+def _expiries(expired: Sequence[Delivery]) -> list[ChannelOutcome]:
+    groups: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
+    for delivery in expired:
+        groups[(delivery.watch, delivery.channel)].append(delivery)
+    return [
+        ChannelOutcome(
+            watch=watch,
+            channel=channel,
+            stories=len(rows),
+            ok=False,
+            error=rows[-1].last_error or "never tried",
+        )
+        for (watch, channel), rows in groups.items()
+    ]
 
 
 def digest_item(delivery: Delivery) -> DigestItem:

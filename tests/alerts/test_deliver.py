@@ -35,7 +35,7 @@ DIGEST = Digest(watch="putin-visit", items=(item(),))
 
 def test_json_webhook(http_receiver: HttpReceiver) -> None:
     outcome = send_digest(http_receiver.url("json", "/hook"), DIGEST, rate_limit=False, tz=UTC)
-    assert outcome == DeliveryOutcome(ok=True, parts=1)
+    assert outcome == DeliveryOutcome(ok=True, parts=1, delivered=(0,))
     [request] = http_receiver.requests
     assert request.path == "/hook"
     assert request.json["title"] == "putin-visit: 1 new story"
@@ -49,7 +49,7 @@ def test_json_webhook(http_receiver: HttpReceiver) -> None:
 
 def test_slack_webhook(slack_receiver: HttpReceiver) -> None:
     outcome = send_digest(SLACK_URL, DIGEST, rate_limit=False, tz=UTC)
-    assert outcome == DeliveryOutcome(ok=True, parts=1)
+    assert outcome == DeliveryOutcome(ok=True, parts=1, delivered=(0,))
     [request] = slack_receiver.requests
     assert request.path == "/services/T1ABCDEFG/B2HIJKLMN/c3secrettokenvalue"
     header, section = slack_blocks(request.json)
@@ -64,7 +64,7 @@ def test_slack_webhook(slack_receiver: HttpReceiver) -> None:
 
 def test_email_has_html_and_text_parts(smtp_receiver: SmtpReceiver) -> None:
     outcome = send_digest(smtp_receiver.url(), DIGEST, rate_limit=False, tz=UTC)
-    assert outcome == DeliveryOutcome(ok=True, parts=1)
+    assert outcome == DeliveryOutcome(ok=True, parts=1, delivered=(0,))
     [mail] = smtp_receiver.messages
     assert mail.mail_from == "a@x.example" and mail.rcpt_tos == ("b@y.example",)
     assert mail.message["Subject"] == "putin-visit: 1 new story"
@@ -101,12 +101,14 @@ def test_long_digest_goes_out_in_parts(slack_receiver: HttpReceiver) -> None:
                       for n in range(1, outcome.parts + 1)]
     bodies = "".join(slack_blocks(r.json)[1] for r in slack_receiver.requests)
     assert sorted(re.findall(r"\*Story (\d+)\*", bodies), key=int) == [str(n) for n in range(20)]
+    assert sorted(outcome.delivered) == list(range(20))
 
 
 def test_send_text(http_receiver: HttpReceiver) -> None:
     outcome = send_text(http_receiver.url("json", "/t"), "Newswatch test", "It works.",
                         rate_limit=False)
     assert outcome == DeliveryOutcome(ok=True, parts=1)
+    assert outcome.answer == "Sent JSON POST notification."
     assert http_receiver.requests[0].json["message"] == "It works."
 
 
@@ -242,6 +244,9 @@ def test_failure_midway_reports_the_part(slack_receiver: HttpReceiver) -> None:
     assert not outcome.ok and outcome.parts == 1
     assert re.search(r"part 2/\d+: ", outcome.error)
     assert len(slack_receiver.requests) == 2  # stopped at the first refusal
+    # The stories of the accepted first part, by their position in the digest.
+    first = re.findall(r"\*Story (\d+)\*", slack_blocks(slack_receiver.requests[0].json)[1])
+    assert sorted(outcome.delivered) == sorted(int(n) for n in first) and first
 
 
 def free_port() -> int:
@@ -283,7 +288,8 @@ def test_unusable_url_is_a_failed_outcome(url: str) -> None:
 
 # -- secrets -------------------------------------------------------------------------------
 
-SECRETS = ("s3cret-pass", "hdr-t0ken-value", "c3secrettokenvalue", "T1ABCDEFG", "qs-t0ken-99")
+SECRETS = ("s3cret-pass", "hdr-t0ken-value", "c3secrettokenvalue", "T1ABCDEFG", "qs-t0ken-99",
+           "path-t0ken-42")
 
 
 @pytest.mark.parametrize(
@@ -291,6 +297,7 @@ SECRETS = ("s3cret-pass", "hdr-t0ken-value", "c3secrettokenvalue", "T1ABCDEFG", 
     [
         ("json://user:s3cret-pass@127.0.0.1:{http}/hook?+X-Token=hdr-t0ken-value", True),
         ("json://127.0.0.1:{http}/hook?token=qs-t0ken-99", True),
+        ("json://127.0.0.1:{http}/hooks/path-t0ken-42", True),  # request lines print paths
         ("form://127.0.0.1:{http}/hook?-apikey=qs-t0ken-99", True),
         ("mailto://newswatch:s3cret-pass@127.0.0.1:{smtp}?from=a@x.example&to=b@y.example",
          True),
@@ -330,7 +337,7 @@ def test_secrets_stay_out_of_errors_and_logs(
 
 def test_mask_url() -> None:
     masked = mask_url("json://user:pw-secret@127.0.0.1:8080/hook?+X-Token=abc123&to=ok")
-    assert masked.startswith("json://user:****@127.0.0.1:8080/hook?")
+    assert masked.startswith("json://user:****@127.0.0.1:8080****?")  # paths may hold tokens
     assert "X-Token=****" in masked and "abc123" not in masked and "pw-secret" not in masked
     assert mask_url(SLACK_URL).startswith("slack://T...G/B...N/c...e/")
     assert mask_url("slack://T1ABCDEFG/c3secrettokenvalue") == "slack://****"

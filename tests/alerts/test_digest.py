@@ -57,6 +57,7 @@ def test_slack() -> None:
             "BBC · 2024-05-01 10:00 CEST\n"
             "Nothing matched here.",
             "markdown",
+            (1, 0),
         )
     ]
 
@@ -82,6 +83,7 @@ def test_email() -> None:
             "</div>\n"
             "</div>",
             "html",
+            (1, 0),
         )
     ]
 
@@ -99,6 +101,7 @@ def test_markdown() -> None:
             "BBC · 2024\\-05\\-01 10:00 CEST\n"
             "Nothing matched here\\.",
             "markdown",
+            (1, 0),
         )
     ]
 
@@ -116,6 +119,7 @@ def test_text() -> None:
             "BBC · 2024-05-01 10:00 CEST\n"
             "Nothing matched here.",
             "text",
+            (1, 0),
         )
     ]
 

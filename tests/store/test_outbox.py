@@ -5,9 +5,12 @@ from store.articles import save_articles
 from store.db import session_factory
 from store.models import DeliveryState
 from store.outbox import (
+    CLAIM_LEASE,
     NewMatch,
+    claim_deliveries,
     due_deliveries,
     expire_deliveries,
+    held_by,
     mark_failed,
     mark_sent,
     record_match,
@@ -67,3 +70,54 @@ def test_sent_is_never_due_again(database_url):
 def test_retry_delay_doubles_up_to_an_hour():
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
     assert retry_delay(30) == timedelta(hours=1)
+
+
+def test_a_claimed_row_is_left_to_its_claimant_until_the_lease_runs_out(database_url):
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        record_match(session, a_match(session), ["team"])
+        ids = [d.id for d in due_deliveries(session)]
+    with sessions.begin() as session:
+        won = claim_deliveries(session, ids, claimant="run-a", now=NOW)
+        assert [d.claimed_by for d in won] == ["run-a"]
+    with sessions.begin() as session:
+        assert claim_deliveries(session, ids, claimant="run-b", now=NOW) == []
+        assert due_deliveries(session, now=NOW) == []
+        assert held_by(session, ids, "run-a") and not held_by(session, ids, "run-b")
+    # run-a died without recording anything: once its lease is over, run-b may send the row.
+    later = NOW + CLAIM_LEASE + timedelta(seconds=1)
+    with sessions.begin() as session:
+        [row] = claim_deliveries(session, ids, claimant="run-b", now=later)
+        assert row.claimed_by == "run-b" and row.claim_until == later + CLAIM_LEASE
+
+
+def test_recording_an_outcome_releases_the_claim(database_url):
+    with session_factory(database_url).begin() as session:
+        record_match(session, a_match(session), ["team", "me"])
+        ids = [d.id for d in due_deliveries(session)]
+        team, me = claim_deliveries(session, ids, claimant="run-a", now=NOW)
+        mark_sent([team], now=NOW)
+        mark_failed([me], "HTTP 503", now=NOW)
+        assert (team.claimed_by, team.claim_until) == (None, None)
+        assert (me.claimed_by, me.claim_until, me.state) == (None, None, DeliveryState.FAILED)
+        # A sent row is never claimed again; a failed one only after its backoff, or when
+        # the backoff is ignored (`newswatch alerts retry`).
+        assert claim_deliveries(session, ids, claimant="run-b", now=NOW) == []
+        assert claim_deliveries(
+            session, ids, claimant="run-b", now=NOW, ignore_backoff=True
+        ) == [me]
+
+
+def test_expiry_counts_from_when_a_row_became_due_and_spares_claimed_rows(database_url):
+    with session_factory(database_url).begin() as session:
+        record_match(session, a_match(session), ["team", "me"])
+        team, me = due_deliveries(session)
+        later = team.created + timedelta(days=4)
+        claim_deliveries(session, [me.id], claimant="run-a", now=later)
+        # Due only two days after it was recorded (a weekly digest, say): not expired yet.
+        waited = expire_deliveries(
+            session, now=later, became_due=lambda d: d.created + timedelta(days=2)
+        )
+        assert waited == []
+        assert expire_deliveries(session, now=later, older_than=timedelta(days=1)) == [team]
+        assert (team.state, me.state) == (DeliveryState.EXPIRED, DeliveryState.PENDING)

@@ -1,0 +1,333 @@
+"""Dispatching the outbox: one digest per (watch, channel), retries, schedules, expiry, and
+never twice, even with two dispatches at once or a crash between sending and recording."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+import alerts.dispatch
+from alerts.dispatch import ChannelOutcome, dispatch_due
+from alerts.schedule import parse_schedule
+from store.db import session_factory
+from store.models import Delivery, DeliveryState
+from store.outbox import CLAIM_LEASE, claim_deliveries, due_deliveries
+from tests.alerts.receivers import HttpReceiver
+from tests.alerts.stories import NOW, add_stories
+
+
+def headlines(receiver: HttpReceiver, requests: slice = slice(None)) -> Counter[str]:
+    """How often each story headline reached the receiver (in those of its requests)."""
+    return Counter(
+        found
+        for request in receiver.requests[requests]
+        for found in re.findall(r"^(\S+ story \d+)$", request.json["message"], re.MULTILINE)
+    )
+
+
+def states(database_url: str) -> dict[str, tuple[str, int]]:
+    """Each delivery's (state, attempts), by 'watch/channel/story id'."""
+    with session_factory(database_url)() as session:
+        return {
+            f"{d.watch}/{d.channel}/{d.story_id}": (d.state, d.attempts)
+            for d in session.scalars(select(Delivery))
+        }
+
+
+@pytest.fixture
+def receivers():
+    with HttpReceiver() as first, HttpReceiver() as second:
+        yield first, second
+
+
+def test_one_digest_per_watch_and_channel(database_url, receivers) -> None:
+    team, me = receivers
+    channels = {"team": team.url("json", "/team"), "me": me.url("json", "/me")}
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        putin = add_stories(session, "putin", ["team", "me"], 3)
+        floods = add_stories(session, "floods", ["team"], 2)
+
+    report = dispatch_due(sessions, channels)
+    assert sorted(report.sent, key=lambda o: (o.watch, o.channel)) == [
+        ChannelOutcome(watch="floods", channel="team", stories=2, ok=True),
+        ChannelOutcome(watch="putin", channel="me", stories=3, ok=True),
+        ChannelOutcome(watch="putin", channel="team", stories=3, ok=True),
+    ]
+    assert sorted(r.json["title"] for r in team.requests) == [
+        "floods: 2 new stories",
+        "putin: 3 new stories",
+    ]
+    assert headlines(team) == Counter(putin + floods) and headlines(me) == Counter(putin)
+    assert set(states(database_url).values()) == {(DeliveryState.SENT, 1)}
+
+    again = dispatch_due(sessions, channels)
+    assert (again.sent, again.failed, len(team.requests)) == ([], [], 2)
+
+
+def test_a_channel_that_is_down_is_retried_after_its_backoff(database_url, receivers) -> None:
+    down, up = receivers
+    down.status = 503
+    channels = {"down": down.url("json", "/hook"), "up": up.url("json", "/hook")}
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        stories = add_stories(session, "putin", ["down", "up"], 2)
+
+    first = dispatch_due(sessions, channels)
+    [failed] = first.failed
+    assert (failed.channel, failed.stories) == ("down", 2) and "error=503" in failed.error
+    assert [o.channel for o in first.sent] == ["up"]
+
+    down.status, down.requests = 200, []  # …and it is back
+    assert dispatch_due(sessions, channels).sent == []  # still within the backoff
+    assert down.requests == []
+
+    later = dispatch_due(sessions, channels, clock=lambda: datetime.now(UTC) + timedelta(minutes=2))
+    assert [(o.channel, o.stories) for o in later.sent] == [("down", 2)]
+    assert headlines(down) == Counter(stories) and headlines(up) == Counter(stories)
+    assert len(up.requests) == 1  # the channel that worked is not sent to again
+    assert {k.split("/")[1]: v for k, v in states(database_url).items()} == {
+        "down": (DeliveryState.SENT, 2),
+        "up": (DeliveryState.SENT, 1),
+    }
+
+
+def test_retry_now_ignores_the_backoff(database_url, receivers) -> None:
+    down, _ = receivers
+    down.status = 503
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        add_stories(session, "putin", ["down"], 1)
+    channels = {"down": down.url("json", "/hook")}
+    assert dispatch_due(sessions, channels).failed
+    down.status = 200
+    assert dispatch_due(sessions, channels, ignore_backoff=True).sent
+    assert len(down.requests) == 2
+
+
+def test_a_digest_sent_in_part_records_the_stories_that_went_out(database_url, receivers):
+    hook, _ = receivers
+
+    class FailAfterFirst(list):
+        def append(self, request) -> None:
+            if self:
+                hook.status = 503
+            super().append(request)
+
+    hook.requests = FailAfterFirst()
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        add_stories(session, "putin", ["hook"], 30)
+    with sessions.begin() as session:  # long snippets: the digest needs several parts
+        for delivery in due_deliveries(session):
+            delivery.match.snippet = "word " * 150
+
+    report = dispatch_due(sessions, {"hook": hook.url("json", "/hook")})
+    [sent], [failed] = report.sent, report.failed
+    assert 0 < sent.stories < 30 and sent.stories + failed.stories == 30
+    assert "error=503" in failed.error
+    first_part = headlines(hook, slice(0, 1))  # the second request was refused
+    assert sum(first_part.values()) == sent.stories
+
+    hook.requests, hook.status = [], 200
+    retry = dispatch_due(sessions, {"hook": hook.url("json", "/hook")}, ignore_backoff=True)
+    assert [o.stories for o in retry.sent] == [failed.stories]
+    assert not set(headlines(hook)) & set(first_part)  # nothing went out twice
+
+
+def test_a_scheduled_watch_waits_for_its_slot_then_sends_one_digest(database_url, receivers):
+    hook, _ = receivers
+    channels = {"hook": hook.url("json", "/hook")}
+    schedules = {"morning": parse_schedule("daily 08:00 Europe/Istanbul")}
+    sessions = session_factory(database_url)
+    # Tomorrow, 00:00 UTC; 08:00 in Istanbul is 05:00 UTC.
+    day = datetime.combine(NOW.date() + timedelta(days=1), time(), UTC)
+    with sessions.begin() as session:
+        evening = add_stories(session, "morning", ["hook"], 2)
+        instant = add_stories(session, "instant", ["hook"], 1)
+    recorded_at(database_url, "morning", day - timedelta(hours=6))  # 21:00 the evening before
+
+    def at(hours: float):
+        return lambda: day + timedelta(hours=hours)
+
+    report = dispatch_due(sessions, channels, schedules=schedules, clock=at(4))
+    assert [o.watch for o in report.sent] == ["instant"] and report.waiting == 2
+    assert headlines(hook) == Counter(instant)
+
+    before = datetime.now(UTC)
+    with sessions.begin() as session:
+        later = add_stories(session, "morning", ["hook"], 1, first=2)
+    recorded_at(database_url, "morning", day + timedelta(hours=3), since=before)  # 06:00 there
+    report = dispatch_due(sessions, channels, schedules=schedules, clock=at(5.25))
+    assert [(o.watch, o.stories) for o in report.sent] == [("morning", 3)]
+    assert hook.requests[-1].json["title"] == "morning: 3 new stories"
+    assert headlines(hook) == Counter(instant + evening + later)
+    # Story times in the digest are shown in the watch's time zone.
+    assert "+03" in hook.requests[-1].json["message"]
+
+
+def recorded_at(database_url: str, watch: str, when: datetime, since=None) -> None:
+    """Pretend the watch's deliveries (those recorded `since`) were recorded at `when`."""
+    stmt = update(Delivery).where(Delivery.watch == watch)
+    if since is not None:
+        stmt = stmt.where(Delivery.created >= since)
+    with session_factory(database_url).begin() as session:
+        session.execute(stmt.values(created=when))
+
+
+def test_deliveries_unsent_too_long_are_expired_and_reported(database_url, receivers) -> None:
+    down, _ = receivers
+    down.status = 503
+    channels = {"down": down.url("json", "/hook")}
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        add_stories(session, "putin", ["down"], 2)
+    dispatch_due(sessions, channels)
+    in_four_days = lambda: datetime.now(UTC) + timedelta(days=4)  # noqa: E731
+
+    kept = dispatch_due(sessions, channels, expire_after=timedelta(days=7), clock=in_four_days)
+    assert kept.expiries == [] and [o.stories for o in kept.failed] == [2]
+
+    report = dispatch_due(sessions, channels, clock=in_four_days)  # the default: 3 days
+    [expired] = report.expiries
+    assert (expired.watch, expired.channel, expired.stories) == ("putin", "down", 2)
+    assert "error=503" in expired.error and report.expired == 2
+    assert report.sent == report.failed == []
+    assert {v for v in states(database_url).values()} == {(DeliveryState.EXPIRED, 2)}
+    assert len(down.requests) == 2  # never tried again
+
+
+def test_two_dispatches_at_once_send_each_delivery_once(database_url, receivers) -> None:
+    team, me = receivers
+    team.delay = me.delay = 0.2  # slow services: the dispatches overlap
+    channels = {"team": team.url("json", "/team"), "me": me.url("json", "/me")}
+    sessions = session_factory(database_url)
+    expected = Counter()
+    with sessions.begin() as session:
+        for watch in ("putin", "floods", "heat", "rail"):
+            expected.update(add_stories(session, watch, ["team", "me"], 2))
+
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def dispatch() -> None:
+        try:
+            start.wait()
+            dispatch_due(sessions, channels)
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=dispatch) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert headlines(team) == expected and headlines(me) == expected
+    assert set(states(database_url).values()) == {(DeliveryState.SENT, 1)}
+
+
+class Crash(BaseException):
+    """The process dies: nothing after this line runs."""
+
+
+def test_a_crash_between_sending_and_recording_repeats_one_message_at_most(
+    database_url, receivers, monkeypatch
+) -> None:
+    hook, _ = receivers
+    channels = {"hook": hook.url("json", "/hook")}
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        putin = add_stories(session, "putin", ["hook"], 2)
+        floods = add_stories(session, "floods", ["hook"], 1)
+
+    def crash(*args: object) -> None:
+        raise Crash
+
+    monkeypatch.setattr(alerts.dispatch._Group, "_record", crash)
+    with pytest.raises(Crash):
+        dispatch_due(sessions, channels)
+    monkeypatch.undo()
+    assert len(hook.requests) == 1  # one digest went out, and nothing was recorded
+    sent_first = headlines(hook)
+
+    # Its rows stay claimed by the dead run until the lease runs out; the others go now.
+    report = dispatch_due(sessions, channels)
+    assert len(report.sent) == 1 and len(hook.requests) == 2
+
+    after_lease = lambda: datetime.now(UTC) + CLAIM_LEASE + timedelta(seconds=1)  # noqa: E731
+    report = dispatch_due(sessions, channels, clock=after_lease)
+    assert len(report.sent) == 1 and len(hook.requests) == 3
+    # Every story arrived; only the digest in flight at the crash arrived twice.
+    assert headlines(hook) == Counter(putin + floods) + sent_first
+    assert dispatch_due(sessions, channels, clock=after_lease).sent == []
+
+
+def test_a_crash_in_a_long_digest_holds_back_only_the_part_on_the_wire(
+    database_url, receivers, monkeypatch
+) -> None:
+    hook, _ = receivers
+    channels = {"hook": hook.url("json", "/hook")}
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        stories = add_stories(session, "putin", ["hook"], 30)
+    with sessions.begin() as session:  # long snippets: the digest needs several parts
+        for delivery in due_deliveries(session):
+            delivery.match.snippet = "word " * 150
+
+    def crash(*args: object) -> None:
+        raise Crash
+
+    monkeypatch.setattr(alerts.dispatch._Group, "_record", crash)
+    with pytest.raises(Crash):
+        dispatch_due(sessions, channels)
+    monkeypatch.undo()
+    assert len(hook.requests) == 1 and "(1/" in hook.requests[0].json["title"]
+    on_the_wire = headlines(hook)
+
+    # The next run sends every other part now; the part on the wire waits for the lease.
+    [sent] = dispatch_due(sessions, channels).sent
+    assert sent.stories == 30 - sum(on_the_wire.values())
+    after_lease = lambda: datetime.now(UTC) + CLAIM_LEASE + timedelta(seconds=1)  # noqa: E731
+    [repeat] = dispatch_due(sessions, channels, clock=after_lease).sent
+    assert repeat.stories == sum(on_the_wire.values())
+    assert headlines(hook) == Counter(stories) + on_the_wire
+
+
+def test_a_channel_removed_from_the_config_fails_its_rows(database_url) -> None:
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        add_stories(session, "putin", ["gone"], 1)
+    [failed] = dispatch_due(sessions, {}).failed
+    assert failed.error == "channel 'gone' is not in the config any more"
+    with sessions() as session:
+        [row] = session.scalars(select(Delivery))
+        assert (row.state, row.claimed_by) == (DeliveryState.FAILED, None)
+
+
+def test_claims_are_atomic(database_url) -> None:
+    """The claim itself, raced from many threads: every row is won exactly once."""
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        add_stories(session, "putin", ["a", "b", "c"], 5)
+        ids = [d.id for d in due_deliveries(session)]
+    won: list[int] = []
+    start = threading.Barrier(6)
+
+    def claim(name: str) -> None:
+        start.wait()
+        for _ in range(3):
+            with sessions.begin() as session:
+                won.extend(d.id for d in claim_deliveries(session, ids, claimant=name))
+
+    threads = [threading.Thread(target=claim, args=(f"run-{n}",)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(won) == sorted(ids)
