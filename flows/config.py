@@ -11,13 +11,24 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from spiders.items import SiteSpec
+
+if TYPE_CHECKING:
+    from alerts.schedule import Schedule
 
 DEFAULT_CONFIG = "newswatch.yaml"
 CONFIG_ENV = "NEWSWATCH_CONFIG"
@@ -65,8 +76,30 @@ class SiteConfig(_Strict):
     start_urls: tuple[str, ...] = ()
     every: str | None = None
     cron: str | None = None
+    # A duration; listing entries older than this are not fetched. 0 keeps every entry;
+    # unset, the crawl's NEWSWATCH_MAX_AGE setting applies (3 days).
+    max_age: str | int | None = None
+    article_urls: tuple[str, ...] = ()  # regexes; replace the article-link heuristic
 
     _name = field_validator("name")(_check_name)
+
+    @field_validator("article_urls", mode="before")
+    @classmethod
+    def _patterns(cls, value: Any) -> Any:
+        values = (value,) if isinstance(value, str) else value
+        for pattern in values or ():
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError) as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression ({exc})") from None
+        return values
+
+    @field_validator("max_age")
+    @classmethod
+    def _max_age(cls, value: str | int | None) -> str | int | None:
+        if value is not None and value not in (0, "0"):
+            parse_duration(str(value))
+        return value
 
     @field_validator("feeds", "sitemaps", "start_urls")
     @classmethod
@@ -94,17 +127,45 @@ class SiteConfig(_Strict):
         return self
 
     def spec(self) -> SiteSpec:
+        max_age = None
+        if self.max_age is not None:
+            max_age = 0.0 if self.max_age in (0, "0") else parse_duration(
+                str(self.max_age)).total_seconds()
         return SiteSpec(
-            name=self.name, feeds=self.feeds, sitemaps=self.sitemaps, start_urls=self.start_urls
+            name=self.name, feeds=self.feeds, sitemaps=self.sitemaps, start_urls=self.start_urls,
+            max_age=max_age, article_urls=self.article_urls,
         )
 
 
 class WatchConfig(_Strict):
     name: str
     query: str
-    notify: tuple[str, ...] = ()
+    notify: tuple[str, ...] = ()  # channel names, or tag:NAME for channels_file URLs so tagged
+    timezone: str | None = None  # of the delivery slot and of story times in digests
+    deliver: str = "instant"  # or "daily 08:00", "weekly mon 08:00", with an optional zone
 
     _name = field_validator("name")(_check_name)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        from alerts.schedule import check_zone
+
+        return None if value is None else check_zone(value)
+
+    @field_validator("deliver")
+    @classmethod
+    def _deliver(cls, value: str, info: ValidationInfo) -> str:
+        from alerts.schedule import parse_schedule
+
+        parse_schedule(value, info.data.get("timezone"))
+        return value
+
+    @property
+    def schedule(self) -> Schedule:
+        from alerts.schedule import parse_schedule
+
+        return parse_schedule(self.deliver, self.timezone)
 
     @field_validator("query")
     @classmethod
@@ -116,6 +177,22 @@ class WatchConfig(_Strict):
         except QueryError as exc:
             raise ValueError(str(exc)) from None
         return value
+
+
+class AlertsConfig(_Strict):
+    """How long an alert may wait to be delivered before it is given up (marked expired)."""
+
+    expire_after: str = "3d"
+
+    @field_validator("expire_after")
+    @classmethod
+    def _expire_after(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def expiry(self) -> timedelta:
+        return parse_duration(self.expire_after)
 
 
 class StoriesConfig(_Strict):
@@ -136,10 +213,37 @@ class StoriesConfig(_Strict):
 
 
 class CrawlConfig(_Strict):
-    """How crawls run: Scrapy setting overrides and a time limit per site."""
+    """How crawls run: Scrapy setting overrides, a time limit per site, who to contact.
+
+    ``contact`` (an http(s) or mailto: URL where site owners reach whoever runs this
+    Newswatch) goes into the User-Agent; it reaches the crawler as the ``NEWSWATCH_CONTACT``
+    setting, so ``settings`` carries everything a crawl needs.
+    """
 
     settings: dict[str, Any] = Field(default_factory=dict)
     timeout: str = "30m"
+    contact: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _contact_into_settings(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("contact") and isinstance(
+                data.get("settings", {}), dict):
+            settings = dict(data.get("settings") or {})
+            settings.setdefault("NEWSWATCH_CONTACT", data["contact"])
+            data = {**data, "settings": settings}
+        return data
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if not ((parts.scheme in ("http", "https") and parts.hostname)
+                or (parts.scheme == "mailto" and "@" in parts.path)):
+            raise ValueError(f"{value!r} is not an http(s) or mailto: URL")
+        return value
 
     @field_validator("settings")
     @classmethod
@@ -156,11 +260,26 @@ class CrawlConfig(_Strict):
         return value
 
 
+class HealthConfig(_Strict):
+    """When a site counts as broken, and where to say so.
+
+    A site is broken after ``after`` bad runs in a row (a failed crawl, listings that list no
+    article, or extraction failing on most article pages); ``channel`` (a name under
+    ``channels``) then gets one "looks broken" message, and one "recovered" message later.
+    """
+
+    channel: str | None = None
+    after: int = Field(default=3, ge=1)
+
+
 class Config(_Strict):
     database: str = "sqlite:///newswatch.db"
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
     stories: StoriesConfig = Field(default_factory=StoriesConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
     channels: dict[str, str] = Field(default_factory=dict)
+    channels_file: str | None = None  # an Apprise config file; its URLs join `channels`
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     sites: tuple[SiteConfig, ...] = ()
     watches: tuple[WatchConfig, ...] = ()
     source: str = Field(default=DEFAULT_CONFIG, exclude=True)
@@ -206,6 +325,7 @@ def parse_config(raw: Any, *, source: str = DEFAULT_CONFIG) -> Config:
         config = Config.model_validate({**raw, "source": source})
     except ValidationError as exc:
         raise ConfigError(_first_error(exc, source)) from None
+    config = _with_channels_file(config)
     _check_references(config)
     return config
 
@@ -230,6 +350,42 @@ def _expand_env(value: Any, source: str, where: tuple[Any, ...]) -> Any:
     return value
 
 
+def channels_file_path(config: Config) -> Path | None:
+    """Where ``channels_file`` is; a relative path is taken from the config file's folder."""
+    if not config.channels_file:
+        return None
+    path = Path(config.channels_file).expanduser()
+    return path if path.is_absolute() else Path(config.source).parent / path
+
+
+def _with_channels_file(config: Config) -> Config:
+    """The config with the channels of ``channels_file`` added and ``tag:`` entries expanded."""
+    from alerts.routing import TAG_PREFIX, ChannelsFileError, expand_tags, load_channels_file
+
+    found = []
+    path = channels_file_path(config)
+    if path:
+        try:
+            found = load_channels_file(path)
+        except ChannelsFileError as exc:
+            raise ConfigError(f"{config.source}: channels_file: {exc}") from None
+    watches = []
+    for index, watch in enumerate(config.watches):
+        tags = [entry for entry in watch.notify if entry.startswith(TAG_PREFIX)]
+        if tags and not config.channels_file:
+            raise ConfigError(
+                f"{config.source}: watches[{index}].notify: {tags[0]!r} needs channels_file "
+                f"(an Apprise config file whose URLs carry tags)"
+            )
+        try:
+            notify = expand_tags(watch.notify, found)
+        except ValueError as exc:
+            raise ConfigError(f"{config.source}: watches[{index}].notify: {exc}") from None
+        watches.append(watch.model_copy(update={"notify": notify}))
+    channels = {channel.name: channel.url for channel in found} | config.channels
+    return config.model_copy(update={"channels": channels, "watches": tuple(watches)})
+
+
 def _check_references(config: Config) -> None:
     source = config.source
     for kind, items in (("sites", config.sites), ("watches", config.watches)):
@@ -246,6 +402,12 @@ def _check_references(config: Config) -> None:
                 f"{source}: sites[{index}]: site {site.name!r} needs feeds, sitemaps or start_urls "
                 f"(or a Python spider named {site.name!r} in spiders/sites/)"
             )
+    if config.health.channel is not None and config.health.channel not in config.channels:
+        known = ", ".join(config.channels) or "none configured"
+        raise ConfigError(
+            f"{source}: health.channel: unknown channel {config.health.channel!r} "
+            f"(channels: {known})"
+        )
     for index, watch in enumerate(config.watches):
         for channel in watch.notify:
             if channel not in config.channels:
@@ -305,7 +467,8 @@ def _first_error(exc: ValidationError, source: str) -> str:
     if error["type"] == "extra_forbidden":
         message = "unknown key"
         if len(where) == 1:
-            message += " (keys: database, crawl, channels, sites, watches)"
+            keys = ", ".join(key for key in Config.model_fields if key != "source")
+            message += f" (keys: {keys})"
     elif error["type"] == "missing":
         message = "required key is missing"
     return f"{source}: {_key(where)}: {message}"

@@ -2,103 +2,103 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect import flow
+from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
+from sqlalchemy.exc import SQLAlchemyError
 
-from alerts.dispatch import DispatchReport
-from flows.config import Config, load_config
-from flows.tasks import SiteOutcome, crawl, deliver, match, store
-from store.db import session_factory
-from store.outbox import NewMatch
+from flows.config import Config, SiteConfig, load_config
+from flows.report import RunSummary, publish_report
+from flows.tasks import check_health, crawl, deliver, match, store
+from spiders.items import CrawlResult
+from store.db import database_problem, session_factory
 
+__all__ = ["RunSummary", "newswatch_deliver", "newswatch_run", "run_scope"]
 
-@dataclass(frozen=True, kw_only=True)
-class RunSummary:
-    """What a run did, for the terminal and the Prefect report."""
-
-    sites: tuple[SiteOutcome, ...]
-    matches: tuple[NewMatch, ...]
-    deliveries: DispatchReport
-
-    @property
-    def failures(self) -> list[str]:
-        lines = [
-            f"site {s.site}: {s.errors[0] if s.errors else 'crawl failed'}"
-            for s in self.sites
-            if s.failed
-        ]
-        lines += [
-            f"channel {c.channel} (watch {c.watch}): {c.error}" for c in self.deliveries.failed
-        ]
-        return lines
+_NAMED_SITES = 3  # a run over more sites than this is named after the first ones and a count
 
 
-@flow(name="newswatch-run", log_prints=True)
+def run_scope(sites: list[str] | None) -> str:
+    """What a run covers, for its name and its report: ``courier``, ``courier-ledger``, …"""
+    if not sites:
+        return "all-sites"
+    scope = "-".join(sites[:_NAMED_SITES])
+    if len(sites) > _NAMED_SITES:
+        scope += f"-and-{len(sites) - _NAMED_SITES}-more"
+    return scope
+
+
+def _run_name() -> str:
+    return "run-" + run_scope(flow_run.parameters.get("sites"))
+
+
+@flow(name="newswatch-run", flow_run_name=_run_name, log_prints=True)
 def newswatch_run(config_path: str | None = None, sites: list[str] | None = None) -> State:
-    """Crawl the configured news sites, store new articles, and alert the watches that match."""
+    """Crawl news sites, store their new articles, and alert the watches that match.
+
+    Each site is crawled in its own process; one broken site fails alone. The run's report
+    (per site counts and health, new stories per watch, deliveries) is an artifact of the run.
+    `config_path` defaults to $NEWSWATCH_CONFIG, else newswatch.yaml; `sites` to every site.
+    """
     config = load_config(config_path)
     selected = [config.site(name) for name in sites] if sites else list(config.sites)
+    try:
+        return _run(config, selected, sites)
+    except SQLAlchemyError as exc:  # unreachable, locked or failing after the retries
+        return Failed(message=database_problem(config.database, exc))
+
+
+def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) -> State:
     session_factory(config.database)  # migrate once, before crawl processes open the database
 
     # Crawl: every site at once, each in its own child process; one broken site fails alone.
     crawls = {site.name: crawl.submit(site, config) for site in selected}
 
-    # Store: new and edited articles, one crawl run row per site.
+    # Store: new and edited articles, one crawl run row per site (a crashed crawl too).
     outcomes = []
     for name, future in crawls.items():
         state = future.wait() or future.state
         if state.is_completed():
-            outcomes.append(store(future.result(), config))
+            result = future.result()
         else:
             error = f"crawl crashed: {state.message or 'unknown error'}"
-            outcomes.append(SiteOutcome(site=name, failed=True, errors=(error,)))
+            result = CrawlResult(site=name, failed=True, errors=(error,))
+        outcomes.append(store(result, config))
+
+    # Site health: a site bad for several runs in a row gets one message, and one on recovery.
+    changes = check_health([o.site for o in outcomes], config)
 
     # Match, then deliver everything due (this run's matches and earlier failures).
     saved = [s for outcome in outcomes for s in outcome.saved]
     matches = match(saved, config)
     report = deliver(config)
 
-    summary = RunSummary(sites=tuple(outcomes), matches=tuple(matches), deliveries=report)
+    summary = RunSummary(
+        scope=run_scope(sites),
+        sites=tuple(outcomes),
+        matches=tuple(matches),
+        deliveries=report,
+        health=tuple(changes),
+    )
     publish_report(summary, config)
     if summary.failures:
         return Failed(message="\n".join(summary.failures), data=summary)
-    return Completed(message=_headline(summary), data=summary)
+    return Completed(message=summary.headline, data=summary)
 
 
-def _headline(summary: RunSummary) -> str:
-    new = sum(s.new for s in summary.sites)
-    sent = sum(c.stories for c in summary.deliveries.sent)
-    return f"{new} new articles, {len(summary.matches)} new matches, {sent} alerts sent"
-
-
-def publish_report(summary: RunSummary, config: Config) -> None:
-    """A markdown artifact per run: sites, matches and deliveries."""
-    lines = [
-        "# Newswatch run",
-        "",
-        "## Sites",
-        "",
-        "| site | pages | articles | new | updated | status |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
-    ]
-    for s in summary.sites:
-        status = "failed: " + "; ".join(s.errors[:3]) if s.failed else "ok"
-        lines.append(f"| {s.site} | {s.pages} | {s.found} | {s.new} | {s.updated} | {status} |")
-    lines += ["", "## New matches", ""]
-    lines += [f"- {m.watch}: story {m.story_id}" for m in summary.matches] or ["- none"]
-    lines += ["", "## Deliveries", ""]
-    for c in summary.deliveries.sent:
-        lines.append(f"- {c.watch} → {c.channel}: sent {c.stories} stories")
-    for c in summary.deliveries.failed:
-        lines.append(f"- {c.watch} → {c.channel}: **not sent** ({c.error}); will retry")
-    if summary.deliveries.expired:
-        lines.append(f"- {summary.deliveries.expired} deliveries expired unsent")
-    if not (summary.deliveries.sent or summary.deliveries.failed):
-        lines.append("- nothing to send")
-    create_markdown_artifact(
-        key="newswatch-run-report", markdown="\n".join(lines), description=_headline(summary)
-    )
-    get_run_logger().info(_headline(summary))
+@flow(name="newswatch-deliver", flow_run_name="deliver-digests", log_prints=True)
+def newswatch_deliver(config_path: str | None = None) -> State:
+    """Send the digests that are due: daily and weekly digests at their slot, and deliveries
+    that failed before and are due for another try. Site runs send instant alerts themselves.
+    """
+    config = load_config(config_path)
+    try:
+        session_factory(config.database)
+        summary = RunSummary(scope="deliveries", sites=(), matches=(),
+                             deliveries=deliver(config))
+    except SQLAlchemyError as exc:
+        return Failed(message=database_problem(config.database, exc))
+    publish_report(summary, config)
+    if summary.failures:
+        return Failed(message="\n".join(summary.failures), data=summary)
+    return Completed(message=summary.headline, data=summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pprint
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,6 +10,10 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.states import State
+from prefect.tasks import Task, exponential_backoff
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from alerts.dispatch import DispatchReport, dispatch_due
 from alerts.watching import match_articles
@@ -18,6 +23,7 @@ from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
 from store.db import session_factory
+from store.health import HealthChange, SiteCheck, mark_sent, pending_change
 from store.outbox import NewMatch
 
 
@@ -31,6 +37,7 @@ class SiteOutcome:
     saved: tuple[SavedArticle, ...] = ()
     failed: bool = False
     errors: tuple[str, ...] = ()
+    check: SiteCheck | None = None
 
     @property
     def new(self) -> int:
@@ -63,15 +70,38 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult:
     )
     for error in result.errors:
         logger.warning("%s: %s", site.name, error)
+    summary = {k: v for k, v in sorted(stats.items()) if not isinstance(v, list | dict)}
+    logger.info("%s: Scrapy stats:\n%s", site.name, pprint.pformat(summary, sort_dicts=False))
     return result
 
 
-@task(name="store", task_run_name="store-{result.site}", cache_policy=NO_CACHE)
+def transient_database_error(task: Task, task_run: TaskRun, state: State) -> bool:
+    """Retry only when the database was briefly unavailable (connection lost, busy, a
+    serialization conflict), never for a bug or bad data, which would fail the same way again."""
+    error = state.data
+    if not isinstance(error, BaseException):
+        error = state.result(raise_on_failure=False)
+    return isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
+# The database steps retry a transient error a few times, backing off: 5 s, 10 s, 20 s (±30%).
+_DB_RETRIES = {
+    "retries": 3,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=5),
+    "retry_jitter_factor": 0.3,
+    "retry_condition_fn": transient_database_error,
+}
+
+
+@task(name="store", task_run_name="store-{result.site}", cache_policy=NO_CACHE, **_DB_RETRIES)
 def store(result: CrawlResult, config: Config) -> SiteOutcome:
     """Save a crawl's articles (one canonical URL is one article) and record the crawl run."""
     now = datetime.now(UTC)
     with session_factory(config.database).begin() as session:
         saved = save_articles(session, result.articles, window=config.stories.lookup_window)
+        check = SiteCheck.from_crawl(result)
         record_crawl_run(
             session,
             site=result.site,
@@ -83,6 +113,7 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
             articles_updated=sum(1 for s in saved if s.status == "updated"),
             failed=result.failed,
             errors=list(result.errors),
+            check=check,
         )
     outcome = SiteOutcome(
         site=result.site,
@@ -91,6 +122,7 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
         saved=tuple(saved),
         failed=result.failed,
         errors=result.errors,
+        check=check,
     )
     copies = sum(1 for s in saved if s.copy_of is not None)
     get_run_logger().info(
@@ -100,7 +132,7 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
     return outcome
 
 
-@task(name="match", cache_policy=NO_CACHE)
+@task(name="match", task_run_name="match-watches", cache_policy=NO_CACHE, **_DB_RETRIES)
 def match(saved: list[SavedArticle], config: Config) -> list[NewMatch]:
     """Match the watches against new and updated articles; record each new (watch, story) once."""
     watches = {w.name: w.query for w in config.watches}
@@ -113,17 +145,55 @@ def match(saved: list[SavedArticle], config: Config) -> list[NewMatch]:
     return recorded
 
 
-@task(name="deliver", cache_policy=NO_CACHE)
+@task(name="deliver", task_run_name="deliver-alerts", cache_policy=NO_CACHE, **_DB_RETRIES)
 def deliver(config: Config) -> DispatchReport:
     """Send one digest per watch and channel for every due delivery; failures stay queued."""
-    with session_factory(config.database).begin() as session:
-        report = dispatch_due(session, config.channels)
+    report = dispatch_due(
+        session_factory(config.database),
+        config.channels,
+        schedules={w.name: w.schedule for w in config.watches},
+        expire_after=config.alerts.expiry,
+    )
     logger = get_run_logger()
     for outcome in report.sent:
         logger.info("%s → %s: sent %d stories", outcome.watch, outcome.channel, outcome.stories)
     for outcome in report.failed:
         logger.warning("%s → %s: not sent: %s", outcome.watch, outcome.channel, outcome.error)
+    for outcome in report.expiries:
+        logger.warning(
+            "%s → %s: %d stories expired unsent (last error: %s)",
+            outcome.watch, outcome.channel, outcome.stories, outcome.error,
+        )
+    if report.waiting:
+        logger.info("%d deliveries wait for their watch's delivery time", report.waiting)
     return report
+
+
+@task(name="check-health", task_run_name="check-site-health", cache_policy=NO_CACHE,
+      **_DB_RETRIES)
+def check_health(sites: list[str], config: Config) -> list[HealthChange]:
+    """Judge each site by its latest runs; say "looks broken" or "recovered" once per episode."""
+    from alerts.deliver import send_text
+
+    logger = get_run_logger()
+    channel = config.health.channel
+    changes = []
+    for site in sites:
+        with session_factory(config.database).begin() as session:
+            change = pending_change(session, site, after=config.health.after)
+            if change is None:
+                continue
+            if channel is not None:
+                sent = send_text(config.channels[channel], change.title, change.body)
+                if not sent.ok:
+                    # Not marked: the next run proposes the same message again.
+                    logger.warning("%s → %s: not sent: %s", change.title, channel, sent.error)
+                    continue
+            mark_sent(session, change)
+        log = logger.warning if change.kind == "broken" else logger.info
+        log("%s: %s", change.title, change.problem)
+        changes.append(change)
+    return changes
 
 
 def _stat_time(value: object) -> datetime | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from store.health import SiteCheck
 from store.models import CrawlRun
 
 
@@ -21,7 +22,9 @@ def record_crawl_run(
     articles_updated: int,
     failed: bool,
     errors: list[str],
+    check: SiteCheck | None = None,
 ) -> CrawlRun:
+    """Add the row; ``check`` (site health's view of the run) fills its health columns."""
     run = CrawlRun(
         site=site,
         started=started,
@@ -32,6 +35,7 @@ def record_crawl_run(
         articles_updated=articles_updated,
         failed=failed,
         errors=errors,
+        **(check.columns() if check else {}),
     )
     session.add(run)
     return run

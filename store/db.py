@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -29,6 +29,22 @@ _factories: dict[str, sessionmaker[Session]] = {}
 
 class DatabaseURLError(ValueError):
     """The database URL cannot be used; the message says which URL (password hidden) and why."""
+
+
+def database_problem(url: str, exc: SQLAlchemyError) -> str:
+    """One line for a database that failed: which one (password hidden) and the driver's reason,
+    without SQLAlchemy's SQL echo and background link."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        shown = "(unparsable URL)"
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(cause).__name__
+    if "(Background on this error" in reason:
+        reason = reason.split("(Background on this error")[0].strip()
+    hint = lines[1] if len(lines) > 1 and lines[1].endswith("?") else ""
+    return f"database {shown}: {reason[:300]}" + (f" ({hint})" if hint else "")
 
 
 def alembic_config() -> AlembicConfig:

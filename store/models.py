@@ -92,6 +92,8 @@ class Article(Base):
     published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     fetched: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it was last fetched again (its listing said it changed), whether or not it had.
+    checked: Mapped[datetime | None] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str | None] = mapped_column(String(64))
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
@@ -161,16 +163,21 @@ class Match(Base):
 
 
 class DeliveryState:
-    PENDING = "pending"
+    PENDING = "pending"  # not tried yet (a scheduled watch's rows wait here for their slot)
     SENT = "sent"
-    FAILED = "failed"  # the last attempt failed; it is retried until it expires
-    EXPIRED = "expired"
+    FAILED = "failed"  # the last attempt failed; still queued, retried until it expires
+    EXPIRED = "expired"  # unsent after the expiry time; never tried again
 
     RETRYABLE = (PENDING, FAILED)
 
 
 class Delivery(Base):
-    """The outbox: one row per (watch, story, channel). The channel is its name, never its URL."""
+    """The outbox: one row per (watch, story, channel). The channel is its name, never its URL.
+
+    ``claimed_by`` / ``claim_until`` are a lease: a run sets them (atomically, only on an
+    unclaimed row or one whose lease ran out) before it sends the row, and clears them when it
+    records the outcome, so two runs at once never send the same row.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("watch", "story_id", "channel"),)
@@ -186,6 +193,8 @@ class Delivery(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     match: Mapped[Match] = relationship(back_populates="deliveries")
 
@@ -211,6 +220,52 @@ class CrawlRun(Base):
     articles_updated: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[bool] = mapped_column(Boolean, default=False)
     errors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Site health (store.health): article links listed, article pages read, how many of those
+    # gave a body and a date, and why the run was bad (None: it was fine).
+    listed: Mapped[int | None] = mapped_column(Integer)
+    pages_read: Mapped[int | None] = mapped_column(Integer)
+    with_body: Mapped[int | None] = mapped_column(Integer)
+    with_date: Mapped[int | None] = mapped_column(Integer)
+    problem: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"CrawlRun(id={self.id!r}, site={self.site!r}, failed={self.failed!r})"
+
+
+class SiteHealth(Base):
+    """A site's broken episode: open while ``notified`` says "looks broken" went out."""
+
+    __tablename__ = "site_health"
+
+    site: Mapped[str] = mapped_column(String(200), primary_key=True)
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    broken_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    problem: Mapped[str | None] = mapped_column(Text)
+    changed: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"SiteHealth(site={self.site!r}, notified={self.notified!r})"
+
+
+class FeedValidator(Base):
+    """What a feed, sitemap or section page answered last time, so the next request can be
+    conditional (ETag / Last-Modified) and an unchanged listing costs one 304.
+
+    ``checked`` is the start of the crawl that fetched this version; the validators are only
+    used once a crawl run of ``site`` that started then or later is recorded, i.e. once the
+    articles that version listed are stored. ``parent`` is the sitemap index that lists this
+    sitemap, so an unchanged index still leads to its sitemaps.
+    """
+
+    __tablename__ = "feed_validators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    site: Mapped[str] = mapped_column(String(200), index=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    parent: Mapped[str | None] = mapped_column(String(2048), index=True)
+    checked: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"FeedValidator(url={self.url!r}, etag={self.etag!r})"

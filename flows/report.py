@@ -1,0 +1,216 @@
+"""What a run did, as Prefect artifacts: a markdown report and a table of the new matches.
+
+The report has one section per concern: sites (pages fetched, articles found, new and updated,
+extraction, health, errors), new stories per watch with their links, and deliveries (sent,
+failed, still queued). The matches table keeps one stable key, so the Artifacts page of the UI
+shows every run's new matches as one history.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import func, select
+
+from alerts.dispatch import DispatchReport
+from flows.config import Config
+from flows.tasks import SiteOutcome
+from store.db import session_factory
+from store.health import HealthChange, SiteCheck, bad_streak, broken_sites
+from store.models import Article, Delivery, DeliveryState
+from store.outbox import NewMatch
+
+MATCHES_KEY = "newswatch-new-matches"
+_ERRORS_SHOWN = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSummary:
+    """What a run did, for the terminal and the Prefect report."""
+
+    scope: str  # "courier", "courier-ledger", "all-sites": what the run covered
+    sites: tuple[SiteOutcome, ...]
+    matches: tuple[NewMatch, ...]
+    deliveries: DispatchReport
+    health: tuple[HealthChange, ...] = field(default=())
+
+    @property
+    def failures(self) -> list[str]:
+        lines = [
+            f"site {s.site}: {s.errors[0] if s.errors else 'crawl failed'}"
+            for s in self.sites
+            if s.failed
+        ]
+        lines += [
+            f"channel {c.channel} (watch {c.watch}): {c.error}" for c in self.deliveries.failed
+        ]
+        return lines
+
+    @property
+    def headline(self) -> str:
+        new = sum(s.new for s in self.sites)
+        sent = sum(c.stories for c in self.deliveries.sent)
+        line = f"{new} new articles, {len(self.matches)} new matches, {sent} alerts sent"
+        for change in self.health:
+            said = "looks broken" if change.kind == "broken" else "recovered"
+            line += f"; site {change.site} {said}"
+        return line
+
+
+def report_key(scope: str) -> str:
+    """The markdown report's artifact key for a run scope (lowercase letters, digits, dashes)."""
+    return "newswatch-report-" + (re.sub(r"[^a-z0-9]+", "-", scope.lower()).strip("-") or "run")
+
+
+@task(name="report", task_run_name="publish-report", cache_policy=NO_CACHE)
+def publish_report(summary: RunSummary, config: Config) -> str:
+    """Publish the run report (markdown) and the table of new matches as Prefect artifacts."""
+    factory = session_factory(config.database)
+    with factory() as session:
+        stories = _story_rows(session, summary.matches)
+        queued = _queued_deliveries(session)
+        streaks = {
+            s.site: len(bad_streak(session, s.site, limit=config.health.after))
+            for s in summary.sites
+        }
+        broken = {h.site: h for h in broken_sites(session)}
+    lines = [f"# Newswatch run: {summary.scope}", "", summary.headline]
+    if summary.sites:  # a deliveries-only run has neither sites nor matches
+        lines += _sites_section(summary, streaks, broken, config.health.after)
+        lines += _matches_section(stories)
+    lines += _deliveries_section(summary.deliveries, queued)
+    markdown = "\n".join(lines)
+    create_markdown_artifact(
+        key=report_key(summary.scope), markdown=markdown, description=summary.headline
+    )
+    if summary.sites:
+        create_table_artifact(
+            key=MATCHES_KEY,
+            table=stories or [dict.fromkeys(_TABLE_COLUMNS, "")],
+            description=f"{len(stories)} new matches in run {summary.scope}",
+        )
+    get_run_logger().info(summary.headline)
+    return markdown
+
+
+_TABLE_COLUMNS = ("watch", "headline", "site", "published", "url", "story")
+
+
+def _story_rows(session, matches: tuple[NewMatch, ...]) -> list[dict[str, str]]:
+    ids = {m.article_id for m in matches}
+    articles = {
+        a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))
+    } if ids else {}
+    rows = []
+    for m in matches:
+        article = articles.get(m.article_id)
+        when = article and (article.published or article.fetched)
+        rows.append(
+            {
+                "watch": m.watch,
+                "headline": article.title if article else f"story {m.story_id}",
+                "site": article.site if article else "",
+                "published": f"{when:%Y-%m-%d %H:%M} UTC" if when else "",
+                "url": article.url if article else "",
+                "story": str(m.story_id),
+            }
+        )
+    return rows
+
+
+def _queued_deliveries(session) -> dict[str, int]:
+    counts = session.execute(
+        select(Delivery.state, func.count())
+        .where(Delivery.state.in_(DeliveryState.RETRYABLE))
+        .group_by(Delivery.state)
+    )
+    return {state: count for state, count in counts}
+
+
+def _sites_section(summary: RunSummary, streaks, broken, after: int) -> list[str]:
+    lines = [
+        "",
+        "## Sites",
+        "",
+        "| site | pages | articles | new | updated | with body | with date | health | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for s in summary.sites:
+        check = s.check or SiteCheck(site=s.site, failed=s.failed)
+        errors = "; ".join(_cell(e) for e in s.errors[:_ERRORS_SHOWN]) or "none"
+        if len(s.errors) > _ERRORS_SHOWN:
+            errors += f"; … {len(s.errors) - _ERRORS_SHOWN} more"
+        lines.append(
+            f"| {s.site} | {s.pages} | {s.found} | {s.new} | {s.updated} "
+            f"| {_share(check.with_body, check.pages_read)} "
+            f"| {_share(check.with_date, check.with_body)} "
+            f"| {_health(check, streaks.get(s.site, 0), broken.get(s.site), after)} | {errors} |"
+        )
+    changes = [*summary.health]
+    others = [h for site, h in broken.items() if site not in {s.site for s in summary.sites}]
+    if changes or others:
+        lines += ["", "### Site health", ""]
+        lines += [f"- **{c.title}**: {_cell(c.body)}" for c in changes]
+        lines += [
+            f"- {h.site} looks broken since {h.broken_since:%Y-%m-%d %H:%M} UTC: {_cell(h.problem)}"
+            for h in others
+            if h.broken_since
+        ]
+    return lines
+
+
+def _health(check: SiteCheck, streak: int, broken, after: int) -> str:
+    problem = check.problem
+    if problem is None:
+        return "ok"
+    if broken is not None and broken.broken_since:
+        return f"**broken** since {broken.broken_since:%Y-%m-%d %H:%M} UTC: {_cell(problem)}"
+    return f"bad run {min(streak, after)}/{after}: {_cell(problem)}"
+
+
+def _matches_section(stories: list[dict[str, str]]) -> list[str]:
+    lines = ["", "## New stories by watch", ""]
+    if not stories:
+        return [*lines, "No new matches."]
+    by_watch: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in stories:
+        by_watch[row["watch"]].append(row)
+    for watch, rows in by_watch.items():
+        lines += [f"### {watch}", ""]
+        for row in rows:
+            headline = _cell(row["headline"]).replace("[", "(").replace("]", ")")
+            link = f"[{headline}](<{row['url']}>)" if row["url"] else headline
+            lines.append(f"- {link}: {row['site']}, {row['published']}")
+        lines.append("")
+    return lines
+
+
+def _deliveries_section(report: DispatchReport, queued: dict[str, int]) -> list[str]:
+    sent = sum(c.stories for c in report.sent)
+    failed = sum(c.stories for c in report.failed)
+    pending, retrying = queued.get(DeliveryState.PENDING, 0), queued.get(DeliveryState.FAILED, 0)
+    lines = ["", "## Deliveries", "", f"- sent: {sent} stories in {len(report.sent)} digests"]
+    lines.append(f"- failed: {failed} stories (they stay in the outbox and are retried)")
+    lines.append(f"- pending: {pending} not due yet, {retrying} waiting to retry")
+    if report.expired:
+        lines.append(f"- expired unsent: {report.expired}")
+    lines.append("")
+    for c in report.sent:
+        lines.append(f"- {c.watch} → {c.channel}: sent {c.stories} stories")
+    for c in report.failed:
+        lines.append(f"- {c.watch} → {c.channel}: **not sent** ({_cell(c.error)}); will retry")
+    return lines
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole}" if whole else "–"
+
+
+def _cell(text: str | None) -> str:
+    """Text from the web or an error, safe inside a markdown table cell or list item."""
+    return " ".join((text or "").replace("|", "/").split())

@@ -1,0 +1,152 @@
+"""``newswatch serve``: a deployment per site on the test Prefect server, a run through the API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+from prefect import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
+from prefect.deployments import run_deployment
+
+from flows.config import parse_config
+from flows.serve import SERVE_TAG, deployments, prune_deployments
+from tests.flows.test_run import TEST_CRAWL
+
+SERVE_STARTUP_S = 60
+
+
+def served_deployments() -> dict[str, object]:
+    with get_client(sync_client=True) as client:
+        found = client.read_deployments(
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=[SERVE_TAG]))
+        )
+    return {d.name: d for d in found}
+
+
+def serve_config(tmp_path: Path, database_url: str, sample_site: str, hook: str) -> str:
+    config = {
+        "database": database_url,
+        "crawl": TEST_CRAWL,
+        "channels": {"hook": hook},
+        "sites": [
+            {"name": "courier", "feeds": [f"{sample_site}/courier/rss.xml"], "every": "7m"},
+            {
+                "name": "ledger",
+                "sitemaps": [f"{sample_site}/ledger/sitemap-news.xml"],
+                "cron": "0 6 * * 1",
+            },
+        ],
+        "watches": [{"name": "putin-visit", "query": "Putin visit", "notify": ["hook"]}],
+    }
+    path = tmp_path / "newswatch.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+def test_serve_registers_a_deployment_per_site_and_runs_them(
+    tmp_path, sqlite_url, sample_site, http_receiver, prefect_api_url
+):
+    config = serve_config(tmp_path, sqlite_url, sample_site, http_receiver.url("json", "/hook"))
+    command = Path(sys.executable).with_name("newswatch")
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_api_url,
+        "NEWSWATCH_HOME": str(tmp_path),
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # seconds; pick the triggered run up at once
+    }
+    log = (tmp_path / "serve.log").open("w")
+    served = subprocess.Popen(
+        [str(command), "serve", "--config", config], env=env, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + SERVE_STARTUP_S
+        while {"courier", "ledger"} - set(served_deployments()):
+            assert served.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "serve registered no deployments in time"
+            time.sleep(0.5)
+
+        found = served_deployments()
+        courier, ledger = found["courier"], found["ledger"]
+        assert [s.schedule.interval for s in courier.schedules] == [timedelta(minutes=7)]
+        assert [s.schedule.cron for s in ledger.schedules] == ["0 6 * * 1"]
+        for deployment, site in ((courier, "courier"), (ledger, "ledger")):
+            assert deployment.parameters == {"config_path": config, "sites": [site]}
+            assert deployment.global_concurrency_limit.limit == 1
+            assert deployment.concurrency_options.collision_strategy == "CANCEL_NEW"
+            assert deployment.entrypoint == "flows.run.newswatch_run"
+            assert all(s.active for s in deployment.schedules)
+
+        run = run_deployment("newswatch-run/courier", timeout=120, poll_interval=1)
+        assert run.state.is_completed(), (run.state, (tmp_path / "serve.log").read_text()[-3000:])
+        assert run.name == "run-courier"
+        assert len(http_receiver.requests) == 1
+        assert "Putin" in http_receiver.requests[0].json["message"]
+
+        served.send_signal(signal.SIGTERM)
+        assert served.wait(timeout=30) == 0
+        assert "newswatch: stopped serving" in (tmp_path / "serve.log").read_text()
+        # Schedules stay active across restarts.
+        assert all(s.active for s in served_deployments()["courier"].schedules)
+    finally:
+        if served.poll() is None:
+            served.kill()
+            served.wait()
+        log.close()
+
+
+def test_restart_with_a_changed_config_updates_schedules_and_drops_old_sites(
+    tmp_path, sqlite_url, sample_site
+):
+    path = serve_config(tmp_path, sqlite_url, sample_site, "json://127.0.0.1:9/hook")
+    before = parse_config(yaml.safe_load(Path(path).read_text()), source=path)
+    for deployment in deployments(before):
+        deployment.apply()
+    assert {"courier", "ledger"} <= set(served_deployments())
+
+    changed = before.model_copy(
+        update={"sites": (before.sites[0].model_copy(update={"every": "2h"}),)}
+    )
+    made = deployments(changed)
+    assert "newswatch-run/ledger" in prune_deployments(made)
+    for deployment in made:
+        deployment.apply()
+    found = served_deployments()
+    assert "ledger" not in found
+    assert [s.schedule.interval for s in found["courier"].schedules] == [timedelta(hours=2)]
+
+
+def test_scheduled_digests_get_a_deployment_at_their_slots(tmp_path):
+    config = parse_config(
+        {
+            "channels": {"hook": "json://127.0.0.1:9/hook"},
+            "sites": [{"name": "courier", "feeds": ["https://courier.example/rss"]}],
+            "watches": [
+                {"name": "now", "query": "a", "notify": ["hook"]},
+                {"name": "mornings", "query": "b", "notify": ["hook"],
+                 "deliver": "daily 08:00 Europe/Istanbul"},
+                {"name": "also-mornings", "query": "c", "notify": ["hook"],
+                 "deliver": "daily 08:00 Europe/Istanbul"},
+                {"name": "sundays", "query": "d", "notify": ["hook"],
+                 "deliver": "weekly sun 18:30"},
+            ],
+        },
+        source=str(tmp_path / "newswatch.yaml"),
+    )
+    made = {d.name: d for d in deployments(config)}
+    assert set(made) == {"courier", "digests"}
+    digests = made["digests"]
+    assert digests.flow_name == "newswatch-deliver"
+    assert [(s.schedule.cron, s.schedule.timezone) for s in digests.schedules] == [
+        ("0 8 * * *", "Europe/Istanbul"),
+        ("30 18 * * 0", "UTC"),
+    ]
+    assert made["courier"].parameters == {
+        "config_path": str(tmp_path / "newswatch.yaml"), "sites": ["courier"]
+    }

@@ -1,0 +1,109 @@
+"""``newswatch ui``: a Prefect server with Newswatch's home, found by the other commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from flows.cli import prefect_defaults
+from flows.server import free_port
+from tests.conftest import POSTGRES_URL
+
+STARTUP_S = 180
+
+
+def prefect_database(backend: str) -> str | None:
+    """Prefect's own database for the server: None (SQLite in its home) or a PostgreSQL one
+    beside the test app database (``..._prefect``), made empty."""
+    if backend == "sqlite":
+        return None
+    if not POSTGRES_URL:
+        pytest.skip("NEWSWATCH_TEST_DATABASE_URL is not set (CI sets it to the local PostgreSQL)")
+    app = make_url(POSTGRES_URL)
+    name = f"{app.database}_prefect"
+    engine = create_engine(app.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = app.set(drivername="postgresql+asyncpg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_ui_starts_the_server_prints_its_address_and_stops_on_sigterm(tmp_path, backend):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["NEWSWATCH_HOME"] = str(tmp_path)
+    database = prefect_database(backend)
+    if database:
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database
+    ui = subprocess.Popen(
+        [str(Path(sys.executable).with_name("newswatch")), "ui", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        for line in ui.stdout:
+            if line.startswith("newswatch: Prefect UI at"):
+                break
+            assert time.monotonic() < deadline
+        assert line.split()[4] == f"http://127.0.0.1:{port}"
+        assert f"(home {tmp_path / 'prefect'})" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=10) as answer:
+            assert answer.status == 200
+        record = json.loads((tmp_path / "prefect" / "server.json").read_text())
+        assert record["api_url"] == f"http://127.0.0.1:{port}/api"
+        sqlite_file = tmp_path / "prefect" / "prefect.db"
+        assert sqlite_file.exists() == (database is None)
+        if database:  # Prefect made its tables in PostgreSQL
+            engine = create_engine(make_url(database).set(drivername="postgresql+psycopg"))
+            with engine.connect() as connection:
+                assert connection.scalar(text("SELECT count(*) FROM flow_run")) == 0
+            engine.dispose()
+
+        ui.send_signal(signal.SIGTERM)
+        assert ui.wait(timeout=60) == 0
+        assert not (tmp_path / "prefect" / "server.json").exists()
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5)
+    finally:
+        if ui.poll() is None:
+            ui.kill()
+            ui.wait()
+
+
+def test_ui_with_a_server_already_there_says_so(newswatch, prefect_api_url):
+    port = urlsplit(prefect_api_url).port
+    result = newswatch("ui", "--port", str(port), timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == (
+        f"newswatch: the Prefect UI is already running at http://127.0.0.1:{port}"
+    )
+
+
+@pytest.mark.parametrize("alive", [True, False])
+def test_commands_report_to_the_running_newswatch_server(tmp_path, monkeypatch, alive):
+    environ = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    monkeypatch.setattr(os, "environ", {**environ, "NEWSWATCH_HOME": str(tmp_path)})
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    pid = os.getpid() if alive else int(dead.stdout)
+    (tmp_path / "prefect").mkdir()
+    (tmp_path / "prefect" / "server.json").write_text(
+        json.dumps({"pid": pid, "api_url": "http://127.0.0.1:4321/api"})
+    )
+    prefect_defaults()
+    assert os.environ["PREFECT_HOME"] == str(tmp_path / "prefect")
+    assert os.environ.get("PREFECT_API_URL") == ("http://127.0.0.1:4321/api" if alive else None)
