@@ -1,0 +1,231 @@
+"""Misbehaving servers and process helpers for the fault tests, all on loopback.
+
+``StallServer``   accepts connections and never answers
+``DripServer``    answers 200 with a large Content-Length, then one byte every ``interval`` s
+``GarbageServer`` answers every connection with random bytes (not HTTP) and hangs up
+``TcpProxy``      forwards a fixed loopback port to another address; ``stop()`` closes the port
+                  and every connection through it (a database "gone"), ``start()`` reopens it
+
+Each is a context manager serving from daemon threads, with ``base_url`` (``TcpProxy``:
+``port``). :func:`descendants` lists a process's children, grandchildren and so on from /proc;
+:func:`kill9` sends one SIGKILL; :func:`wait_until` polls a condition with a deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import threading
+import time
+from pathlib import Path
+
+__all__ = ["DripServer", "GarbageServer", "StallServer", "TcpProxy", "descendants", "kill9",
+           "wait_until"]
+
+
+class _SocketServer:
+    """Accepts connections on 127.0.0.1 and hands each to ``handle`` in a thread."""
+
+    def __init__(self) -> None:
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self._stop = threading.Event()
+        self._connections: list[socket.socket] = []
+        self.accepted = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._listener.close()
+        for connection in self._connections:
+            try:
+                connection.close()
+            except OSError:
+                pass
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self._connections.append(connection)
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        try:
+            self.handle(connection)
+        except OSError:
+            pass
+
+    def handle(self, connection: socket.socket) -> None:
+        raise NotImplementedError
+
+    def _read_request(self, connection: socket.socket) -> None:
+        connection.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data and len(data) < 65536:
+            chunk = connection.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+
+
+class StallServer(_SocketServer):
+    """Accepts, then says nothing until the test ends."""
+
+    def handle(self, connection: socket.socket) -> None:
+        self._stop.wait()
+
+
+class DripServer(_SocketServer):
+    """Promises a large body, then sends it one byte at a time."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        super().__init__()
+        self.interval = interval
+
+    def handle(self, connection: socket.socket) -> None:
+        self._read_request(connection)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                           b"Content-Length: 1000000\r\n\r\n<rss><channel>")
+        while not self._stop.wait(self.interval):
+            connection.sendall(b" ")
+
+
+class GarbageServer(_SocketServer):
+    """Answers with random bytes instead of HTTP."""
+
+    def __init__(self, seed: int = 8) -> None:
+        super().__init__()
+        self._random = random.Random(seed)
+
+    def handle(self, connection: socket.socket) -> None:
+        self._read_request(connection)
+        connection.sendall(bytes(self._random.getrandbits(8) for _ in range(4096)))
+        connection.close()
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:``port`` to ``target``; stop() and start() take the port away and back."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self._listener: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        """Close the port and cut every connection, as a database server going down does."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def __enter__(self) -> TcpProxy:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """``(pid, command line)`` of every live descendant of ``pid``, from /proc."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes().replace(
+                b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        # the command name in parentheses may hold spaces: the ppid follows the last ')'
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent:
+                found.append((child, commands.get(child, "")))
+                frontier.append(child)
+    return found
+
+
+def wait_until(condition, *, timeout: float, interval: float = 0.05, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up after {timeout:g} s waiting for {what or condition}")
+        time.sleep(interval)
+
+
+def kill9(pid: int) -> None:
+    try:
+        os.kill(pid, 9)
+    except ProcessLookupError:
+        pass
