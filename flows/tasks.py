@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import pprint
+import re
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
 from prefect import get_run_logger, task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
@@ -19,6 +23,7 @@ from alerts.dispatch import DispatchReport, dispatch_due
 from alerts.watching import match_articles
 from flows.config import Config, SiteConfig, parse_duration
 from spiders.items import CrawlResult
+from spiders.progress import CrawlProgress
 from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
@@ -50,7 +55,10 @@ class SiteOutcome:
 
 @task(name="crawl", task_run_name="crawl-{site.name}", cache_policy=NO_CACHE)
 def crawl(site: SiteConfig, config: Config) -> CrawlResult:
-    """Crawl one site in a child Scrapy process; a broken site comes back failed, not raised."""
+    """Crawl one site in a child Scrapy process; a broken site comes back failed, not raised.
+
+    While it runs, a progress artifact of the task run shows pages fetched out of pages queued.
+    """
     logger = get_run_logger()
     with tempfile.TemporaryDirectory(prefix=f"newswatch-{site.name}-") as workdir:
         result = crawl_site(
@@ -59,6 +67,7 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult:
             database_url=config.database,
             settings=config.crawl.settings,
             timeout=parse_duration(config.crawl.timeout).total_seconds(),
+            on_progress=ProgressReport(site.name),
         )
     stats = result.stats
     logger.info(
@@ -73,6 +82,30 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult:
     summary = {k: v for k, v in sorted(stats.items()) if not isinstance(v, list | dict)}
     logger.info("%s: Scrapy stats:\n%s", site.name, pprint.pformat(summary, sort_dicts=False))
     return result
+
+
+class ProgressReport:
+    """Shows a crawl's progress in the Prefect UI (a progress artifact) and in the task log."""
+
+    LOG_EVERY_S = 30.0
+
+    def __init__(self, site: str) -> None:
+        self.site = site
+        self.artifact_id: UUID | None = None
+        self.logged = time.monotonic()
+
+    def __call__(self, progress: CrawlProgress) -> None:
+        description = (f"{self.site}: {progress.pages} of {progress.requests} pages fetched, "
+                       f"{progress.articles} articles")
+        if self.artifact_id is None:
+            key = "crawl-progress-" + re.sub(r"[^a-z0-9]+", "-", self.site.lower()).strip("-")
+            self.artifact_id = create_progress_artifact(
+                progress.percent, key=key, description=description)
+        else:
+            update_progress_artifact(self.artifact_id, progress.percent, description=description)
+        if time.monotonic() - self.logged >= self.LOG_EVERY_S:
+            get_run_logger().info(description)
+            self.logged = time.monotonic()
 
 
 def transient_database_error(task: Task, task_run: TaskRun, state: State) -> bool:

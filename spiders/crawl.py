@@ -4,10 +4,12 @@ Twisted's reactor cannot be restarted within one process, so every crawl runs he
 interpreter started by :func:`spiders.runner.crawl_site`::
 
     python -m spiders.crawl --site-json '{"name": "ledger", ...}' \\
-        --output ledger.jsonl --stats ledger.stats.json [--settings-json '{...}']
+        --output ledger.jsonl --stats ledger.stats.json [--progress ledger.progress.json] \\
+        [--settings-json '{...}']
 
 Articles go to ``--output`` as JSON lines, the crawl's stats to ``--stats`` as a JSON object
-(datetimes as ISO strings), logs to stderr. ``NEWSWATCH_DATABASE_URL`` is read from the
+(datetimes as ISO strings), its progress every few seconds to ``--progress``
+(:mod:`spiders.progress`), logs to stderr. ``NEWSWATCH_DATABASE_URL`` is read from the
 environment, never the command line, so a password in it stays out of process listings.
 Exit status: 0 when the crawl ran (however many pages failed), 1 when it could not run, 2 for
 bad arguments, :data:`EXIT_NO_SPACE` or :data:`EXIT_OUTPUT_ERROR` when its articles or stats
@@ -46,7 +48,7 @@ EXIT_OUTPUT_ERROR = 4
 
 
 def build_settings(overrides: dict[str, Any] | None = None, *, output: Path | None = None,
-                   database_url: str | None = None) -> Settings:
+                   database_url: str | None = None, progress: Path | None = None) -> Settings:
     """Newswatch's Scrapy settings with the caller's ``overrides``.
 
     Overrides sit at project priority, so a site spider's ``custom_settings`` still win over
@@ -60,6 +62,8 @@ def build_settings(overrides: dict[str, Any] | None = None, *, output: Path | No
         settings.set("USER_AGENT", user_agent(contact), priority="project")
     if output is not None:
         settings.set("NEWSWATCH_OUTPUT", str(output), priority="cmdline")
+    if progress is not None:
+        settings.set("NEWSWATCH_PROGRESS", str(progress), priority="cmdline")
     if database_url:
         settings.set("NEWSWATCH_DATABASE_URL", database_url, priority="cmdline")
     return settings
@@ -78,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-json", required=True, help="the SiteSpec, as JSON")
     parser.add_argument("--output", required=True, type=Path, help="articles, JSON lines")
     parser.add_argument("--stats", required=True, type=Path, help="crawl stats, JSON")
+    parser.add_argument("--progress", type=Path, help="crawl progress, JSON, rewritten as it goes")
     parser.add_argument("--settings-json", default="{}", help="Scrapy setting overrides, JSON")
     args = parser.parse_args(argv)
     try:
@@ -88,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, KeyError, TypeError) as exc:
         parser.error(f"bad --site-json or --settings-json: {exc}")
 
-    settings = build_settings(overrides, output=args.output,
+    settings = build_settings(overrides, output=args.output, progress=args.progress,
                               database_url=os.environ.get("NEWSWATCH_DATABASE_URL"))
     _log_to_stderr(settings.get("LOG_LEVEL"))
     args.stats.unlink(missing_ok=True)

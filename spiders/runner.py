@@ -18,13 +18,16 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from spiders.crawl import EXIT_NO_SPACE, EXIT_OUTPUT_ERROR
 from spiders.items import Article, CrawlResult, SiteSpec
 from spiders.outcomes import ERRORS_KEY
+from spiders.progress import CrawlProgress, read_progress
 
 __all__ = ["crawl_site", "failure_reasons"]
 
@@ -34,6 +37,7 @@ logger = logging.getLogger(__name__)
 # whether or not the project is installed.
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _LOG_TAIL_LINES = 20
+_PROGRESS_POLL_S = 1.0
 _PROBLEM = re.compile(r"\] (WARNING|ERROR|CRITICAL): ")
 
 
@@ -44,6 +48,7 @@ def crawl_site(
     database_url: str | None = None,
     settings: dict[str, Any] | None = None,
     timeout: float = 600,
+    on_progress: Callable[[CrawlProgress], None] | None = None,
 ) -> CrawlResult:
     """Crawl ``site`` in a child process; never raises for a failed crawl.
 
@@ -51,6 +56,8 @@ def crawl_site(
     child's log). With ``database_url``, article URLs already stored there are not fetched.
     ``settings`` overrides Newswatch's Scrapy settings (:mod:`spiders.settings`). ``timeout``
     is in seconds; a crawl past it is killed and failed, keeping the articles written so far.
+    ``on_progress`` is called with the crawl's progress every few seconds while it runs
+    (``NEWSWATCH_PROGRESS_INTERVAL``) and once at its end.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -58,7 +65,8 @@ def crawl_site(
     output = workdir / f"{stem}.jsonl"
     stats_path = workdir / f"{stem}.stats.json"
     log_path = workdir / f"{stem}.log"
-    for path in (output, stats_path):
+    progress_path = workdir / f"{stem}.progress.json"
+    for path in (output, stats_path, progress_path):
         path.unlink(missing_ok=True)
 
     command = [
@@ -66,20 +74,17 @@ def crawl_site(
         "--site-json", json.dumps(site.to_dict()),
         "--output", str(output),
         "--stats", str(stats_path),
+        "--progress", str(progress_path),
         "--settings-json", json.dumps(settings or {}),
     ]
     logger.info("Crawling %(site)s (log: %(log)s)", {"site": site.name, "log": log_path})
     errors: list[str] = []
     with log_path.open("wb") as log:
-        try:
-            completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, env=_child_env(database_url),
-                                       timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
+                                 stderr=subprocess.STDOUT, env=_child_env(database_url))
+        returncode = _wait(child, timeout, progress_path, on_progress)
+        if returncode is None:
             errors.append(f"crawl timed out after {timeout:g} s")
-            returncode = None
-        else:
-            returncode = completed.returncode
     tail = _tail(log_path)
 
     articles, bad_lines = _read_articles(output)
@@ -110,6 +115,30 @@ def crawl_site(
                 {"site": site.name, "articles": len(articles), "errors": len(errors)})
     return CrawlResult(site=site.name, articles=tuple(articles), stats=stats,
                        errors=tuple(errors), failed=failed)
+
+
+def _wait(child: subprocess.Popen[bytes], timeout: float, progress_path: Path,
+          on_progress: Callable[[CrawlProgress], None] | None) -> int | None:
+    """The child's exit status, or None when it ran past ``timeout`` and was killed."""
+    deadline = time.monotonic() + timeout
+    last: CrawlProgress | None = None
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            returncode = child.wait(timeout=max(0.0, min(_PROGRESS_POLL_S, remaining)))
+        except subprocess.TimeoutExpired:
+            returncode = None
+        if on_progress is not None:
+            progress = read_progress(progress_path)
+            if progress is not None and progress != last:
+                on_progress(progress)
+                last = progress
+        if returncode is not None:
+            return returncode
+        if remaining <= 0:
+            child.kill()
+            child.wait()
+            return None
 
 
 def failure_reasons(stats: dict[str, Any]) -> list[str]:

@@ -17,6 +17,8 @@ Newswatch's own settings:
 ``NEWSWATCH_MAX_ERRORS``       failure lines kept in the crawl's stats
 ``NEWSWATCH_MIN_BODY_CHARS``   shortest body that still makes a page an article
 ``NEWSWATCH_OUTPUT``           JSON-lines file the articles are written to (None: not written)
+``NEWSWATCH_PROGRESS``         file the crawl's progress is written to while it runs (None: not)
+``NEWSWATCH_PROGRESS_INTERVAL``  how often that file is rewritten, in seconds
 ``NEWSWATCH_STORED_LOOKUP``    factory of the stored-URL check, given the database URL
 ``NEWSWATCH_VALIDATOR_STORE``  factory of the feed validator store, given the database URL
 """
@@ -35,6 +37,7 @@ __all__ = [
     "DOWNLOAD_MAXSIZE",
     "DOWNLOAD_TIMEOUT",
     "DOWNLOAD_WARNSIZE",
+    "EXTENSIONS",
     "ITEM_PIPELINES",
     "LOG_INSTALL_ROOT_HANDLER",
     "LOG_LEVEL",
@@ -45,6 +48,8 @@ __all__ = [
     "NEWSWATCH_MAX_ERRORS",
     "NEWSWATCH_MIN_BODY_CHARS",
     "NEWSWATCH_OUTPUT",
+    "NEWSWATCH_PROGRESS",
+    "NEWSWATCH_PROGRESS_INTERVAL",
     "NEWSWATCH_STORED_LOOKUP",
     "NEWSWATCH_VALIDATOR_STORE",
     "REDIRECT_MAX_TIMES",
@@ -85,6 +90,10 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # 10 MiB; larger responses are cancelled
 DOWNLOAD_TIMEOUT = 30  # s
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # 2 MiB
 
+EXTENSIONS = {
+    "spiders.progress.ProgressFile": 500,
+}
+
 ITEM_PIPELINES = {
     "spiders.pipelines.JsonLinesPipeline": 300,
 }
@@ -100,6 +109,8 @@ NEWSWATCH_MAX_AGE = 3 * 24 * 60 * 60  # s (3 days)
 NEWSWATCH_MAX_ERRORS = 50  # lines
 NEWSWATCH_MIN_BODY_CHARS = 200  # characters
 NEWSWATCH_OUTPUT = None
+NEWSWATCH_PROGRESS = None
+NEWSWATCH_PROGRESS_INTERVAL = 5  # s
 NEWSWATCH_STORED_LOOKUP = "spiders.middlewares.database_lookup"
 NEWSWATCH_VALIDATOR_STORE = "spiders.validators.database_validators"
 

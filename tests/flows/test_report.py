@@ -62,5 +62,10 @@ def test_a_run_publishes_its_report_and_new_matches(
     assert "- putin-visit → hook: sent 1 stories" in report
     assert len(http_receiver.requests) == 1
 
+    # Each crawl showed its progress; a finished one shows 100 %.
+    progress = by_key["crawl-progress-courier"]
+    assert progress.type == "progress" and float(progress.data) == 100
+    assert "courier: " in progress.description and "5 articles" in progress.description
+
     names = {t.name for t in task_runs}
     assert {"crawl-courier", "crawl-erroring", "store-courier", "store-erroring"} <= names

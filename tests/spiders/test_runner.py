@@ -6,6 +6,8 @@ import socket
 import pytest
 
 from spiders.items import SiteSpec
+from spiders.progress import CrawlProgress
+from tests.spiders.badsite import bad_site
 from spiders.runner import crawl_site, failure_reasons
 
 
@@ -50,6 +52,25 @@ def test_one_bad_source_does_not_fail_the_site(tmp_path, fast_settings, base_url
     assert len(result.articles) == 5
     assert (tmp_path / "courier.jsonl").exists() and (tmp_path / "courier.log").exists()
     assert json.loads((tmp_path / "courier.stats.json").read_text())["start_time"]
+
+
+def test_progress_is_reported_while_the_crawl_runs_and_at_its_end(
+    tmp_path, fast_settings, base_url
+):
+    # A feed that answers after SLOW_SECONDS keeps the crawl going for several progress periods.
+    settings = {**fast_settings, "NEWSWATCH_PROGRESS_INTERVAL": 0.2}
+    seen: list[CrawlProgress] = []
+    with bad_site() as slow:
+        site = SiteSpec(name="courier", feeds=(f"{base_url}/courier/rss.xml",
+                                               f"{slow.base_url}/slow"))
+        result = crawl_site(site, workdir=tmp_path, settings=settings, timeout=120,
+                            on_progress=seen.append)
+
+    assert len(seen) >= 2
+    assert seen[-1].finished and seen[-1].percent == 100
+    assert seen[-1].articles == len(result.articles) == 5
+    assert seen[-1].pages == result.stats["response_received_count"]
+    assert all(not p.finished and p.percent < 100 for p in seen[:-1])
 
 
 def test_a_crawl_that_cannot_start_names_the_reason(tmp_path, fast_settings, base_url):
