@@ -52,11 +52,11 @@ def database_lookup(database_url: str) -> Lookup:
     """The default stored-URL check: when the store last fetched the article (or None)."""
     from sqlalchemy import func, select
 
-    from store.db import session_factory
+    from store.db import read_session_factory
     from store.models import Article
     from store.urls import canonical_url
 
-    sessions = session_factory(database_url)
+    sessions = read_session_factory(database_url)
     # A stored article fetched again sets ``checked`` (and ``updated`` if it had changed).
     last_fetch = func.coalesce(Article.checked, Article.updated, Article.fetched)
 

@@ -68,13 +68,15 @@ class ValidatorStore(Protocol):
 class DatabaseValidators:
     """The validator store on the Newswatch database (``store.models.FeedValidator``)."""
 
-    def __init__(self, sessions: Callable[[], Session]) -> None:
+    def __init__(self, sessions: Callable[[], Session],
+                 readers: Callable[[], Session] | None = None) -> None:
         self.sessions = sessions
+        self.readers = readers or sessions
 
     def trusted(self, url: str) -> Validators | None:
         from store.models import CrawlRun, FeedValidator
 
-        with self.sessions() as session:
+        with self.readers() as session:
             row = session.scalar(select(FeedValidator).where(FeedValidator.url == url))
             if row is None or not (row.etag or row.last_modified):
                 return None
@@ -96,7 +98,7 @@ class DatabaseValidators:
     def children(self, url: str) -> list[str]:
         from store.models import FeedValidator
 
-        with self.sessions() as session:
+        with self.readers() as session:
             stmt = select(FeedValidator.url).where(FeedValidator.parent == url)
             return sorted(session.scalars(stmt))
 
@@ -134,6 +136,6 @@ class DatabaseValidators:
 
 def database_validators(database_url: str) -> ValidatorStore:
     """The default validator store factory, named by ``NEWSWATCH_VALIDATOR_STORE``."""
-    from store.db import session_factory
+    from store.db import read_session_factory, session_factory
 
-    return DatabaseValidators(session_factory(database_url))
+    return DatabaseValidators(session_factory(database_url), read_session_factory(database_url))

@@ -12,15 +12,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from spiders.items import Article as CrawledArticle
-from store.fingerprint import fingerprint
+from store.fingerprint import Fingerprint, fingerprint
 from store.models import Article, Story, utcnow
-from store.stories import DEFAULT_WINDOW, add_to_index, index_again, look_up, unix_time
+from store.stories import (
+    DEFAULT_WINDOW,
+    add_to_index,
+    index_again,
+    look_up,
+    unix_time,
+    unix_time_of,
+)
 from store.urls import canonical_url
+
+# Built once: a statement made per article spends more in SQLAlchemy than in the database.
+_INSERT_ARTICLE = insert(Article.__table__)
+_INSERT_STORY = insert(Story.__table__)
+_IN_BATCH = 500  # canonical URLs per IN list: well under every driver's parameter limit
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,66 +67,119 @@ def save_article(
     announcing a newer date than its content does not have it fetched on every crawl.
     """
     key = canonical_url(crawled.canonical_url)
-    digest = content_hash(crawled.title, crawled.text)
     existing = session.scalar(select(Article).where(Article.canonical_url == key))
-    if existing is not None:
-        existing.checked = utcnow()
-        if existing.content_hash == digest:
-            return None
-        indexed_as = (existing.body, unix_time(existing))
-        existing.previous_hash = existing.content_hash
-        existing.content_hash = digest
-        existing.title = crawled.title
-        existing.standfirst = crawled.standfirst
-        existing.body = crawled.text
-        existing.author = crawled.author
-        existing.language = crawled.language or existing.language
-        existing.published = crawled.published or existing.published
-        existing.updated = utcnow()
-        session.flush()
-        if (existing.body, unix_time(existing)) != indexed_as:
-            index_again(session, existing, window=window)
-        return SavedArticle(article_id=existing.id, story_id=existing.story_id, status="updated")
-
-    article = Article(
-        canonical_url=key,
-        url=crawled.url,
-        site=crawled.site,
-        title=crawled.title,
-        standfirst=crawled.standfirst,
-        body=crawled.text,
-        author=crawled.author,
-        language=crawled.language,
-        published=crawled.published,
-        fetched=crawled.fetched,
-        content_hash=digest,
-    )
-    body = fingerprint(crawled.text)
-    at = unix_time(article)
-    found = look_up(session, body, at=at, window=window)
-    copy_of = found.copy_of
-    if copy_of is not None:
-        article.story_id = copy_of.story_id
-    else:
-        article.story = Story(title=crawled.title, created=crawled.fetched)
-    try:
-        with session.begin_nested():  # another worker may store the same URL at the same moment
-            session.add(article)
-            session.flush()
-            add_to_index(session, article.id, body, at=at, crowded=found.crowded)
-    except IntegrityError:
-        return save_article(session, crawled, window=window)
-    return SavedArticle(
-        article_id=article.id,
-        story_id=article.story_id,
-        status="new",
-        copy_of=copy_of.article_id if copy_of else None,
-    )
+    return _save(session, crawled, key, existing, window=window)
 
 
 def save_articles(
     session: Session, crawled: Iterable[CrawledArticle], *, window: timedelta = DEFAULT_WINDOW
 ) -> list[SavedArticle]:
-    """Save a crawl's articles; returns the new and updated ones."""
-    saved = (save_article(session, article, window=window) for article in crawled)
-    return [s for s in saved if s is not None]
+    """Save a crawl's articles, as ``save_article`` does each; returns the new and updated ones.
+
+    The stored articles among them are read in a few queries up front rather than one per
+    article: most of a crawl is new, and a lookup per article was a round trip each. The
+    bodies are fingerprinted before the first query, since on SQLite the transaction holds the
+    write lock from then on and crawl children reading the store wait for it.
+    """
+    crawled = list(crawled)
+    keys = [canonical_url(c.canonical_url) for c in crawled]
+    # Stored ones are rare (a crawl skips stored URLs unless their listing says they changed).
+    bodies = [fingerprint(c.text) for c in crawled]
+    stored = _stored_articles(session, keys)
+    written: set[str] = set()  # stored by this call: a second copy of one URL looks it up again
+    saved = []
+    for item, key, body in zip(crawled, keys, bodies, strict=True):
+        existing = stored.get(key)
+        if existing is None and key in written:
+            existing = session.scalar(select(Article).where(Article.canonical_url == key))
+        result = _save(session, item, key, existing, window=window, body=body)
+        written.add(key)
+        if result is not None:
+            saved.append(result)
+    return saved
+
+
+def _stored_articles(session: Session, keys: list[str]) -> dict[str, Article]:
+    """The stored articles with these canonical URLs, by canonical URL."""
+    found: dict[str, Article] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), _IN_BATCH):
+        stmt = select(Article).where(Article.canonical_url.in_(unique[start:start + _IN_BATCH]))
+        found.update((a.canonical_url, a) for a in session.scalars(stmt))
+    return found
+
+
+def _save(
+    session: Session, crawled: CrawledArticle, key: str, existing: Article | None, *,
+    window: timedelta, body: Fingerprint | None = None,
+) -> SavedArticle | None:
+    """Save one article whose stored row (``existing``) was already looked up; ``body`` is
+    its fingerprint when already made."""
+    digest = content_hash(crawled.title, crawled.text)
+    if existing is not None:
+        return _update(session, existing, crawled, digest, window=window)
+    if body is None:
+        body = fingerprint(crawled.text)
+    at = unix_time_of(crawled.published, crawled.fetched)
+    found = look_up(session, body, at=at, window=window)
+    copy_of = found.copy_of
+    # Core inserts: the article is not used as an object afterwards, and the ORM's unit of
+    # work cost more than the inserts themselves (two flushes per article).
+    try:
+        with session.begin_nested():  # another worker may store the same URL at the same moment
+            # Asked for inside the block: that is what emits the SAVEPOINT.
+            connection = session.connection()
+            if copy_of is not None:
+                story_id = copy_of.story_id
+            else:
+                story = connection.execute(
+                    _INSERT_STORY, {"title": crawled.title, "created": crawled.fetched})
+                story_id = story.inserted_primary_key[0]
+            row = connection.execute(_INSERT_ARTICLE, {
+                "canonical_url": key,
+                "url": crawled.url,
+                "site": crawled.site,
+                "title": crawled.title,
+                "standfirst": crawled.standfirst,
+                "body": crawled.text,
+                "author": crawled.author,
+                "language": crawled.language,
+                "published": crawled.published,
+                "fetched": crawled.fetched,
+                "content_hash": digest,
+                "story_id": story_id,
+            })
+            article_id = row.inserted_primary_key[0]
+            add_to_index(session, article_id, body, at=at, crowded=found.crowded)
+    except IntegrityError:
+        return save_article(session, crawled, window=window)
+    return SavedArticle(
+        article_id=article_id,
+        story_id=story_id,
+        status="new",
+        copy_of=copy_of.article_id if copy_of else None,
+    )
+
+
+def _update(
+    session: Session, existing: Article, crawled: CrawledArticle, digest: str, *,
+    window: timedelta,
+) -> SavedArticle | None:
+    """Mark a stored article checked; take the crawled text if it was edited."""
+    existing.checked = utcnow()
+    if existing.content_hash == digest:
+        return None
+    indexed_as = (existing.body, unix_time(existing))
+    existing.previous_hash = existing.content_hash
+    existing.content_hash = digest
+    existing.title = crawled.title
+    existing.standfirst = crawled.standfirst
+    existing.body = crawled.text
+    existing.author = crawled.author
+    existing.language = crawled.language or existing.language
+    existing.published = crawled.published or existing.published
+    existing.updated = utcnow()
+    session.flush()
+    if (existing.body, unix_time(existing)) != indexed_as:
+        index_again(session, existing, window=window)
+    return SavedArticle(article_id=existing.id, story_id=existing.story_id, status="updated")

@@ -1,4 +1,8 @@
-"""Opening the database: one sessionmaker per URL, migrated to the latest schema on first use."""
+"""Opening the database: one sessionmaker per URL, migrated to the latest schema on first use.
+
+``read_session_factory`` gives sessions on the same engine for code that only reads (the crawl
+children's lookups): on SQLite they never wait for a writer.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ _POSTGRES_MIGRATION_LOCK = 5_120_001  # pg_advisory_lock key: one migrator at a 
 _upgrade_lock = threading.Lock()
 _factories_lock = threading.Lock()
 _factories: dict[str, sessionmaker[Session]] = {}
+_readers: dict[str, sessionmaker[Session]] = {}
+_READ_ONLY = "newswatch_read_only"  # execution option of read_session_factory's engine
 
 
 class DatabaseURLError(ValueError):
@@ -78,8 +84,13 @@ def create_db_engine(url: str) -> Engine:
         def _begin_immediate(connection):  # noqa: ANN001
             # A deferred transaction that later writes can deadlock with another writer and
             # fail at once with "database is locked"; taking the write lock up front makes the
-            # busy timeout apply instead. WAL keeps readers in other processes unblocked.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # busy timeout apply instead. A read-only session (``read_session_factory``) takes
+            # no lock at all, so WAL lets it read while another process writes: a crawl
+            # child's lookups do not wait for the flow storing another site's crawl.
+            if connection.get_execution_options().get(_READ_ONLY):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(parsed, pool_pre_ping=True)
@@ -111,9 +122,29 @@ def session_factory(url: str) -> sessionmaker[Session]:
         return _factories[url]
 
 
+def read_session_factory(url: str) -> sessionmaker[Session]:
+    """Sessions for reading only, on the engine of ``session_factory(url)``.
+
+    On SQLite their transactions begin deferred, so they never wait for a writer in another
+    process (WAL); on PostgreSQL they are ``READ ONLY`` transactions. Write through
+    ``session_factory``: a write here would lose the busy timeout on SQLite.
+    """
+    factory = session_factory(url)
+    with _factories_lock:
+        if url not in _readers:
+            engine = factory.kw["bind"]
+            options = {_READ_ONLY: True}
+            if engine.dialect.name == "postgresql":
+                options["postgresql_readonly"] = True
+            _readers[url] = sessionmaker(engine.execution_options(**options),
+                                         expire_on_commit=False)
+        return _readers[url]
+
+
 def forget_databases() -> None:
     """Drop every cached engine (tests that recreate a database between runs use this)."""
     with _factories_lock:
         for factory in _factories.values():
             factory.kw["bind"].dispose()
         _factories.clear()
+        _readers.clear()

@@ -13,13 +13,12 @@ storing two copies of one story in the same instant may each start a story; noth
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.fingerprint import Fingerprint, Resemblance, fingerprint, resemblance
@@ -37,17 +36,34 @@ _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 @lru_cache(maxsize=512)
 def _probe_sql(mark: str, keys: int) -> str:
-    """The probe for ``keys`` keys, in the driver's own placeholders (``?`` or ``%s``).
+    """The probe for ``keys`` keys, in the driver's own placeholders (``?`` or ``%s``): per
+    article of the window, how many of the keys it holds, and its ``key_count``.
 
     Plain SQL run with ``exec_driver_sql``: a lookup runs for every stored article, and
     SQLAlchemy would spend more time re-rendering the ``IN`` list than the database spends
-    answering (measured in bench/bench_stories.py).
+    answering (measured in bench/bench_stories.py). The database counts: a body shares a few
+    keys with many articles (stock phrases), and reading those rows one by one into Python
+    cost more than the probe itself.
     """
-    marks = ", ".join([mark] * keys)
     return (
-        f'SELECT "key", article_id, key_count FROM {_KEYS.name} '
-        f'WHERE "key" IN ({marks}) AND "at" BETWEEN {mark} AND {mark}'
+        f"SELECT article_id, count(*), max(key_count) FROM {_KEYS.name} "
+        f"WHERE {_in_window(mark, keys)} GROUP BY article_id"
     )
+
+
+@lru_cache(maxsize=512)
+def _crowded_sql(mark: str, keys: int) -> str:
+    """The keys among ``keys`` that ``CROWDED`` or more articles of the window hold."""
+    return (
+        f'SELECT "key" FROM {_KEYS.name} WHERE {_in_window(mark, keys)} '
+        f"GROUP BY \"key\" HAVING count(*) >= {CROWDED}"
+    )
+
+
+def _in_window(mark: str, keys: int) -> str:
+    """The condition of both probes: one of ``keys`` keys, within the window."""
+    marks = ", ".join([mark] * keys)
+    return f'"key" IN ({marks}) AND "at" BETWEEN {mark} AND {mark}'
 
 
 @lru_cache(maxsize=64)
@@ -59,6 +75,19 @@ def _candidates_sql(mark: str, ids: int) -> str:
         f"JOIN {Article.__tablename__} a ON a.id = s.article_id "
         f"WHERE s.article_id IN ({marks})"
     )
+
+
+@lru_cache(maxsize=4)
+def _add_keys_sql(mark: str) -> str:
+    """One row of ``story_keys``, for ``executemany``."""
+    return (f'INSERT INTO {_KEYS.name} ("key", "at", article_id, key_count) '
+            f"VALUES ({mark}, {mark}, {mark}, {mark})")
+
+
+@lru_cache(maxsize=4)
+def _add_shingles_sql(mark: str) -> str:
+    """An article's row of ``story_shingles``."""
+    return f"INSERT INTO {_SHINGLES.name} (article_id, shingles) VALUES ({mark}, {mark})"
 
 
 def _mark(connection: Connection) -> str:
@@ -85,7 +114,12 @@ class Lookup:
 
 def unix_time(article: Article) -> int:
     """The article's time on the index: when it was published, else when it was fetched."""
-    return int((article.published or article.fetched).timestamp())
+    return unix_time_of(article.published, article.fetched)
+
+
+def unix_time_of(published: datetime | None, fetched: datetime) -> int:
+    """``unix_time`` of an article not stored yet."""
+    return int((published or fetched).timestamp())
 
 
 def look_up(session: Session, body: Fingerprint, *, at: int, window: timedelta) -> Lookup:
@@ -94,19 +128,16 @@ def look_up(session: Session, body: Fingerprint, *, at: int, window: timedelta) 
         return Lookup(copy_of=None, crowded=frozenset())
     span = int(window.total_seconds())
     connection = session.connection()
-    sql = _probe_sql(_mark(connection), len(body.keys))
-    rows = connection.exec_driver_sql(sql, (*body.keys, at - span, at + span))
-    per_key: Counter[int] = Counter()
-    shared: Counter[int] = Counter()
-    key_counts: dict[int, int] = {}
-    for key, article_id, key_count in rows:
-        per_key[key] += 1
-        shared[article_id] += 1
-        key_counts[article_id] = key_count
-    crowded = frozenset(k for k, n in per_key.items() if n >= CROWDED)
+    mark = _mark(connection)
+    parameters = (*body.keys, at - span, at + span)
+    shared = connection.exec_driver_sql(_probe_sql(mark, len(body.keys)), parameters).all()
+    crowded: frozenset[int] = frozenset()
+    # A crowded key is held by CROWDED articles, so fewer articles sharing any key rule it out.
+    if len(shared) >= CROWDED:
+        crowded = frozenset(connection.exec_driver_sql(_crowded_sql(mark, len(body.keys)),
+                                                       parameters).scalars())
     estimates = {
-        article_id: n / min(len(body.keys), key_counts[article_id])
-        for article_id, n in shared.items()
+        article_id: n / min(len(body.keys), key_count) for article_id, n, key_count in shared
     }
     likely = sorted(
         (a for a, e in estimates.items() if e >= MIN_ESTIMATE),
@@ -133,15 +164,14 @@ def add_to_index(
 ) -> None:
     """Index a stored article's body, leaving out the keys too many articles already hold."""
     skip = frozenset(crowded)
-    rows = [
-        {"key": k, "at": at, "article_id": article_id, "key_count": len(body.keys)}
-        for k in sorted(body.keys)
-        if k not in skip
-    ]
+    count = len(body.keys)
+    rows = [(k, at, article_id, count) for k in sorted(body.keys) if k not in skip]
     connection = session.connection()
+    mark = _mark(connection)
+    # Plain SQL, as for the probe: these run for every stored article.
     if rows:
-        connection.execute(insert(_KEYS), rows)
-    connection.execute(insert(_SHINGLES), {"article_id": article_id, "shingles": body.pack()})
+        connection.exec_driver_sql(_add_keys_sql(mark), rows)
+    connection.exec_driver_sql(_add_shingles_sql(mark), (article_id, body.pack()))
 
 
 def index_again(session: Session, article: Article, *, window: timedelta) -> None:

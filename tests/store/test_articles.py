@@ -65,3 +65,14 @@ def test_edit_in_place_updates_and_keeps_previous_hash(database_url):
 
 def test_whitespace_is_not_an_edit():
     assert content_hash("T", "a  b\n c") == content_hash("T", "a b c")
+
+
+def test_one_url_twice_in_one_crawl_is_one_article(database_url):
+    with session_factory(database_url).begin() as session:
+        same = save_articles(session, [crawled(), crawled(url=crawled().url + "?utm_source=x")])
+        assert [s.status for s in same] == ["new"]
+        edited = save_articles(session, [crawled(url="https://news.example/a"),
+                                         crawled(url="https://news.example/a", text="Body, v2.")])
+        assert [s.status for s in edited] == ["new", "updated"]
+        assert edited[0].article_id == edited[1].article_id
+        assert session.scalar(select(func.count()).select_from(Article)) == 2

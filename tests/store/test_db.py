@@ -1,6 +1,19 @@
-from sqlalchemy import inspect
+import threading
+import time
+from datetime import UTC, datetime
 
-from store.db import DatabaseURLError, create_db_engine, session_factory, upgrade
+import pytest
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import DBAPIError
+
+from store.db import (
+    DatabaseURLError,
+    create_db_engine,
+    read_session_factory,
+    session_factory,
+    upgrade,
+)
+from store.models import Story
 
 
 def test_first_use_creates_every_table(database_url):
@@ -22,3 +35,33 @@ def test_bad_url_is_named():
         assert "nonsense" in str(exc)
     else:
         raise AssertionError("expected DatabaseURLError")
+
+
+def test_a_reader_does_not_wait_for_a_writer_on_sqlite(sqlite_url):
+    writer = session_factory(sqlite_url)
+    with writer.begin() as session:
+        session.add(Story(title="committed", created=datetime.now(UTC)))
+    answers: list[tuple[int | None, float]] = []
+
+    def read() -> None:
+        started = time.perf_counter()
+        with read_session_factory(sqlite_url)() as session:
+            count = session.scalar(select(func.count()).select_from(Story))
+        answers.append((count, time.perf_counter() - started))
+
+    with writer.begin() as session:  # holds SQLite's write lock until the block ends
+        session.add(Story(title="not yet", created=datetime.now(UTC)))
+        session.flush()
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(timeout=10)
+        assert answers, "the reader waited for the writer"
+    assert answers[0][0] == 1  # the committed row, not the one in flight
+    assert answers[0][1] < 5
+
+
+def test_a_read_only_session_cannot_write_on_postgresql(postgres_url):
+    with read_session_factory(postgres_url)() as session:
+        session.add(Story(title="T", created=datetime.now(UTC)))
+        with pytest.raises(DBAPIError, match="read-only"):
+            session.flush()
