@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prefect import flow
+from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,16 +55,21 @@ def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) ->
     # Crawl: every site at once, each in its own child process; one broken site fails alone.
     crawls = {site.name: crawl.submit(site, config) for site in selected}
 
-    # Store: new and edited articles, one crawl run row per site (a crashed crawl too).
-    outcomes = []
-    for name, future in crawls.items():
-        state = future.wait() or future.state
+    # Store: new and edited articles, one crawl run row per site (a crashed crawl too), each
+    # site as soon as its crawl ends, while the others still crawl.
+    site_of = {future.task_run_id: name for name, future in crawls.items()}
+    stored = {}
+    for future in as_completed(list(crawls.values())):
+        name = site_of[future.task_run_id]
+        future.wait()  # done, but its final state may not be read back yet
+        state = future.state
         if state.is_completed():
             result = future.result()
         else:
             error = f"crawl crashed: {state.message or 'unknown error'}"
             result = CrawlResult(site=name, failed=True, errors=(error,))
-        outcomes.append(store(result, config))
+        stored[name] = store(result, config)
+    outcomes = [stored[name] for name in crawls]
 
     # Site health: a site bad for several runs in a row gets one message, and one on recovery.
     changes = check_health([o.site for o in outcomes], config)

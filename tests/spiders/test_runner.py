@@ -7,8 +7,8 @@ import pytest
 
 from spiders.items import SiteSpec
 from spiders.progress import CrawlProgress
-from tests.spiders.badsite import bad_site
 from spiders.runner import crawl_site, failure_reasons
+from tests.spiders.badsite import bad_site
 
 
 def closed_port() -> int:
