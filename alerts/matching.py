@@ -6,7 +6,8 @@ are stemmed in that language too (once per language, then cached). Before a watc
 a term pre-filter (as Lucene's Monitor does) drops it unless the article holds every word of
 one way the watch can match: for ``Putin visit OR Xi trip`` both "Putin" and "visit", or both
 "Xi" and "trip". Each such set of words is indexed under its rarest word only (``_Index``), so
-watches whose rarest word is not in the article cost nothing.
+watches whose rarest word is not in the article cost nothing. A watch that is a candidate is
+verified by its compiled check (``alerts.qcheck``): the evaluator's answer, worked out flat.
 
 Each match comes with a snippet: the sentences holding the matched words, trimmed to about
 ``SNIPPET_CHARS`` characters around them with "…" where text was cut, and the offsets of every
@@ -21,16 +22,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from alerts.qcheck import Check, compile_check
 from alerts.qsnippet import Piece, build_snippet
 from alerts.query import And, Lang, Near, Not, Or, Query, Sentence, Site, Term, parse
 from alerts.text import (
     WordKeys,
+    WordSpans,
     guess_language,
     snowball_language,
     split_sentences,
     word_key_for,
-    word_pattern,
-    words_of,
 )
 
 __all__ = ["SNIPPET_CHARS", "Document", "Match", "Matcher", "matches"]
@@ -66,6 +67,13 @@ _TITLE_MARK = "\0"
 _SCANS = 8
 
 
+class _Positions(dict[str, list[int]]):
+    """Every word's positions in an article; a key the article lacks has none."""
+
+    def __missing__(self, key: str) -> list[int]:
+        return []
+
+
 class _Article:
     """A document cut into sentences and words, each word known by its key and its sentence.
 
@@ -82,13 +90,13 @@ class _Article:
         start = doc.title.find(title) if title else 0
         self.sentences = [(start, start + len(title))]
         self.sentences += split_sentences(doc.text)
-        words, counts = words_of(doc.title, self.sentences[:1])
-        body, body_counts = words_of(doc.text, self.sentences[1:])
-        words += body
+        self.keys, counts = self.key.span_keys(doc.title, self.sentences[:1])
+        body, body_counts = self.key.span_keys(doc.text, self.sentences[1:])
+        self.keys += body
         counts += body_counts
-        self.keys = self.key.keys(words)
         title_keys = (_TITLE_MARK + k for k in self.keys[:counts[0]])
-        self.key_set = frozenset((*self.keys, *title_keys))
+        self.key_set = set(self.keys)  # never changed once built
+        self.key_set.update(title_keys)
         self.sentence_of: list[int] = []  # each word's sentence
         self.first: list[int] = []  # each sentence's first word
         for number, count in enumerate(counts):
@@ -96,7 +104,7 @@ class _Article:
             self.sentence_of += [number] * count
         self._positions: dict[str, list[int]] = {}
         self._looked_up = 0
-        self._offsets: dict[int, list[tuple[int, int]]] = {}
+        self._offsets: dict[int, WordSpans] = {}
         self.host = _host(doc.url)
 
     def source(self, sentence: int) -> str:
@@ -120,7 +128,12 @@ class _Article:
             except ValueError:
                 pass
             return found
-        positions: dict[str, list[int]] = {}
+        self.index_words()
+        return self._positions[key]
+
+    def index_words(self) -> None:
+        """Look up every word's positions at once, for an article many watches will search."""
+        positions: _Positions = _Positions()
         for position, word in enumerate(self.keys):
             known = positions.get(word)
             if known is None:
@@ -128,19 +141,16 @@ class _Article:
             else:
                 known.append(position)
         self._positions = positions
-        return positions[key]
+        # From now on a look-up is one dictionary look-up in C, without a method around it.
+        self.positions = positions.__getitem__  # type: ignore[method-assign]
 
-    def offsets(self, word: int) -> tuple[int, int]:
-        """Where a word starts and ends in its text (the headline or the body)."""
-        sentence = self.sentence_of[word]
+    def word_spans(self, sentence: int) -> WordSpans:
+        """Where the words of a sentence start and end in its text."""
         spans = self._offsets.get(sentence)
         if spans is None:
-            source = self.source(sentence)
             begin, end = self.sentences[sentence]
-            pattern = word_pattern(source[begin:end])
-            spans = self._offsets[sentence] = [m.span() for m in
-                                               pattern.finditer(source, begin, end)]
-        return spans[word - self.first[sentence]]
+            spans = self._offsets[sentence] = WordSpans(self.source(sentence), begin, end)
+        return spans
 
 
 def _host(url: str) -> str:
@@ -154,9 +164,11 @@ def _host(url: str) -> str:
 class _Evaluator:
     """Evaluates query nodes on one article; a result is the set of words to mark, or None."""
 
-    def __init__(self, article: _Article) -> None:
+    def __init__(self, article: _Article, term_keys: dict[int, list[str]] | None = None) -> None:
         self.article = article
         self.sentence_of = article.sentence_of
+        self._term_keys = term_keys or {}
+        self.positions = article.positions  # for the compiled checks, without a call between
         # By identity: hashing a frozen dataclass hashes its whole subtree, each time. The watches
         # hold their nodes, so no id is reused while an article is evaluated.
         self._spans: dict[int, list[_Span]] = {}
@@ -189,7 +201,7 @@ class _Evaluator:
 
     def _term_spans(self, node: Term) -> list[_Span]:
         article = self.article
-        keys = [article.key(word) for word in node.words]
+        keys = self._term_keys.get(id(node)) or [article.key(word) for word in node.words]
         words, sentence_of, length = article.keys, self.sentence_of, len(keys)
         if length == 1:
             if node.title:
@@ -300,29 +312,42 @@ def _language_matches(code: str, doc: Document) -> bool:
 
 def _snippet(article: _Article, marks: frozenset[int]) -> tuple[str, tuple[tuple[int, int], ...]]:
     sentence_of, keys = article.sentence_of, article.keys
+    ordered = sorted(marks)
     by_sentence: dict[int, list[int]] = {}
-    for w in sorted(marks):
-        by_sentence.setdefault(sentence_of[w], []).append(w)
-    # Show each matched word at least once, in as few sentences as it takes.
-    chosen: list[int] = []
-    missing = {keys[w] for w in marks}
-    while missing:
-        best = max(by_sentence, key=lambda s: len(missing & {keys[w] for w in by_sentence[s]}))
-        chosen.append(best)
-        missing -= {keys[w] for w in by_sentence.pop(best)}
+    for w in ordered:
+        number = sentence_of[w]
+        if number in by_sentence:
+            by_sentence[number].append(w)
+        else:
+            by_sentence[number] = [w]
+    # Show each matched word at least once, in as few sentences as it takes. When no word is
+    # marked twice, each sentence shows words of its own, so every one of them is needed.
+    chosen = list(by_sentence)
+    if len(chosen) > 1 and len({keys[w] for w in ordered}) < len(ordered):
+        chosen = _fewest_sentences(by_sentence, keys)
     if not chosen:  # nothing to mark: a site: or lang: watch shows the headline
         chosen = [next((s for s, (a, b) in enumerate(article.sentences) if b > a), 0)]
     pieces = []
+    title, body, sentences = article.doc.title, article.doc.text, article.sentences
     for number in sorted(chosen):
-        begin, end = article.sentences[number]
-        text = article.source(number)[begin:end]
-        spans = []
-        for w in sorted(marks):
-            if sentence_of[w] == number:
-                start, stop = article.offsets(w)
-                spans.append((start - begin, stop - begin))
-        pieces.append(Piece(number, text, tuple(spans)))
+        begin, end = sentences[number]
+        text = (title if number == _TITLE else body)[begin:end]
+        words = by_sentence.get(number)
+        spans = article.word_spans(number).within(words, article.first[number]) if words else ()
+        pieces.append(Piece(number, text, spans))
     return build_snippet(pieces, SNIPPET_CHARS)
+
+
+def _fewest_sentences(by_sentence: dict[int, list[int]], keys: list[str]) -> list[int]:
+    """Sentences that show every marked key, picked greedily: the one showing most first."""
+    left = {number: {keys[w] for w in words} for number, words in by_sentence.items()}
+    missing = set().union(*left.values())
+    chosen = []
+    while missing:
+        best = max(left, key=lambda number: len(missing & left[number]))
+        chosen.append(best)
+        missing -= left.pop(best)
+    return chosen
 
 
 # -- pre-filter -----------------------------------------------------------------------------
@@ -422,15 +447,25 @@ class _Index:
     """
 
     def __init__(self, queries: Iterable[Query], key: WordKeys) -> None:
-        needs = [_needs(query, key) for query in queries]
+        queries_list = list(queries)
+        needs = [_needs(query, key) for query in queries_list]
         shared = Counter(k for options in needs if options for keys in options for k in keys)
         common = _common_keys(key)
 
         def cost(k: str) -> tuple[int, int, str]:
             return shared[k] * (_COMMON_WEIGHT if k in common else 1), -len(k), k
 
+        # Each Term node's keys, by identity: worked out here once rather than per article.
+        self.term_keys: dict[int, list[str]] = {}
+        for query in queries_list:
+            _collect_term_keys(query, key, self.term_keys)
+        # Each watch's flat check, compiled the first time it is a candidate.
+        self._queries = queries_list
+        self.checks: list[Check | None] = [None] * len(queries_list)
         self.single: dict[str, list[int]] = {}  # watches that need only this key
-        self.more: dict[str, list[tuple[int, frozenset[str]]]] = {}  # and the other keys
+        # Watches that need one other key as well (the usual two-word watch), and those that
+        # need more: a pair is checked with one look-up rather than a subset test.
+        self.more: dict[str, tuple[list[tuple[int, str]], list[tuple[int, frozenset[str]]]]] = {}
         self.always: list[int] = []
         for number, options in enumerate(needs):
             if options is None:
@@ -440,19 +475,51 @@ class _Index:
                 rarest = min(keys, key=cost)
                 if len(keys) == 1:
                     self.single.setdefault(rarest, []).append(number)
+                    continue
+                pairs, larger = self.more.setdefault(rarest, ([], []))
+                rest = keys - {rarest}
+                if len(rest) == 1:
+                    pairs.append((number, next(iter(rest))))
                 else:
-                    self.more.setdefault(rarest, []).append((number, keys - {rarest}))
+                    larger.append((number, rest))
 
-    def candidates(self, keys: frozenset[str]) -> list[int]:
+    def check(self, number: int) -> Check:
+        """The check of watch ``number``: what the evaluator would answer, worked out flat."""
+        check = self.checks[number]
+        if check is None:
+            check = self.checks[number] = compile_check(self._queries[number], self.term_keys)
+        return check
+
+    def candidates(self, keys: set[str]) -> list[int]:
         found = set(self.always)
         single, more = self.single, self.more
-        for k in keys & single.keys():
-            found.update(single[k])
+        if single:
+            for k in keys & single.keys():
+                found.update(single[k])
+        add = found.add
         for k in keys & more.keys():
-            for number, rest in more[k]:
+            pairs, larger = more[k]
+            for number, other in pairs:
+                if other in keys:
+                    add(number)
+            for number, rest in larger:
                 if rest <= keys:
-                    found.add(number)
+                    add(number)
         return sorted(found)
+
+
+def _collect_term_keys(node: Query, key: WordKeys, table: dict[int, list[str]]) -> None:
+    if isinstance(node, Term):
+        if id(node) not in table:
+            table[id(node)] = [key(word) for word in node.words]
+    elif isinstance(node, Not):
+        _collect_term_keys(node.part, key, table)
+    elif isinstance(node, Near):
+        _collect_term_keys(node.left, key, table)
+        _collect_term_keys(node.right, key, table)
+    elif isinstance(node, (And, Or, Sentence)):
+        for part in node.parts:
+            _collect_term_keys(part, key, table)
 
 
 def _shared(node: Query, table: dict[Query, Query]) -> Query:
@@ -481,25 +548,32 @@ class Matcher:
     def match(self, doc: Document) -> list[Match]:
         """Return one ``Match`` per watch that matches ``doc``, in the watches' order."""
         article = _Article(doc)
-        candidates = self._candidates(article)
+        index = self._index(article)
+        candidates = index.candidates(article.key_set)
         if not candidates:
             return []
-        evaluator = _Evaluator(article)
+        if len(candidates) > _SCANS:  # scanning for each of their words would cost more
+            article.index_words()
+        evaluator = _Evaluator(article, index.term_keys)
         found = []
+        checks = index.checks
         for number in candidates:
-            name, query = self._watches[number]
-            marks = evaluator.evaluate(query)
+            marks = (checks[number] or index.check(number))(evaluator)
             if marks is not None:
+                name = self._watches[number][0]
                 snippet, spans = _snippet(article, marks)
                 found.append(Match(watch=name, snippet=snippet, marks=spans))
         return found
 
     def _candidates(self, article: _Article) -> list[int]:
+        return self._index(article).candidates(article.key_set)
+
+    def _index(self, article: _Article) -> _Index:
         index = self._indexes.get(article.algorithm)
         if index is None:
             queries = (query for _, query in self._watches)
             index = self._indexes[article.algorithm] = _Index(queries, article.key)
-        return index.candidates(article.key_set)
+        return index
 
 
 def matches(query: Query | str, doc: Document) -> Match | None:

@@ -2,8 +2,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.matching import SNIPPET_CHARS, Document, Match, Matcher, _Article, _Evaluator, matches
+from alerts.matching import (
+    SNIPPET_CHARS,
+    Document,
+    Match,
+    Matcher,
+    _Article,
+    _Evaluator,
+    _snippet,
+    matches,
+)
+from alerts.qsnippet import Piece, build_snippet
 from alerts.query import QuerySyntaxError, parse
+from alerts.text import tokenize
 
 PUTIN = Document(
     title="Russia's Putin to visit China",
@@ -319,3 +330,50 @@ def test_matcher_equals_each_watch_alone(texts, document):
     for match in together:
         ends = [0, *(n for mark in match.marks for n in mark), len(match.snippet)]
         assert ends == sorted(ends)  # in order, within the snippet, never overlapping
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_queries(), min_size=1, max_size=12), _documents)
+def test_compiled_checks_mark_what_the_evaluator_marks(texts, document):
+    queries = [q for q in map(_valid, texts) if q is not None]
+    matcher = Matcher({f"w{i}": q for i, q in enumerate(queries)})
+    article = _Article(document)
+    index = matcher._index(article)
+    for number, (_, query) in enumerate(matcher._watches):
+        compiled = index.check(number)(_Evaluator(article, index.term_keys))
+        assert compiled == _Evaluator(article).evaluate(query), str(query)
+
+
+def _plain_snippet(article, marks):
+    """The snippet worked out the plain way: greedy over every sentence, offsets by tokenize."""
+    keys, sentence_of = article.keys, article.sentence_of
+    by_sentence = {}
+    for w in sorted(marks):
+        by_sentence.setdefault(sentence_of[w], []).append(w)
+    chosen, missing = [], {keys[w] for w in marks}
+    while missing:
+        best = max(by_sentence, key=lambda s: len(missing & {keys[w] for w in by_sentence[s]}))
+        chosen.append(best)
+        missing -= {keys[w] for w in by_sentence.pop(best)}
+    if not chosen:
+        chosen = [next((s for s, (a, b) in enumerate(article.sentences) if b > a), 0)]
+    pieces = []
+    for number in sorted(chosen):
+        begin, end = article.sentences[number]
+        text = article.source(number)[begin:end]
+        tokens = [token[1:] for token in tokenize(text)]
+        first = article.first[number]
+        spans = tuple(tokens[w - first] for w in sorted(marks) if sentence_of[w] == number)
+        pieces.append(Piece(number, text, spans))
+    return build_snippet(pieces, SNIPPET_CHARS)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_queries(), min_size=1, max_size=12), _documents)
+def test_snippets_are_the_plain_greedy_ones(texts, document):
+    queries = [q for q in map(_valid, texts) if q is not None]
+    article = _Article(document)
+    for query in queries:
+        marks = _Evaluator(article).evaluate(query)
+        if marks is not None:
+            assert _snippet(article, marks) == _plain_snippet(article, marks), str(query)

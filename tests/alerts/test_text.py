@@ -3,6 +3,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alerts.text import (
+    _STOP,
+    WordSpans,
+    _stops,
     _token_pattern,
     fold,
     guess_language,
@@ -159,3 +162,37 @@ def test_guess_language(text, language):
 )
 def test_split_sentences(text, expected):
     assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Putin met Xi-Jinping in the U.S. on Jan. 5, 2024; trade grew 3.5% to $190,000.",
+     "l'Élysée and Türkiye'nin, naïve café", "习近平会见普京。", "नमस्ते दुनिया", "", "  ...  ",
+     "two  spaces,\ta tab and\u00a0a no-break space  ", " U.S.  e.g. x"],
+)
+def test_word_spans_are_the_offsets_tokenize_finds(text):
+    for start, end in [(0, len(text)), (3, max(3, len(text) - 4))]:
+        expected = [(t.start, t.end) for t in tokenize(text[start:end], start)]
+        spans = WordSpans(text, start, end)
+        assert [spans[number] for number in range(len(expected))] == expected
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab1.,'’ \n-éü\u0301习。U.S")), max_size=60))
+def test_span_keys_are_the_keys_of_words_of(text):
+    spans = split_sentences(text)
+    key = word_key_for("en")
+    words, counts = words_of(text, spans)
+    assert key.span_keys(text, spans) == (key.keys(words), counts)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab1.,'’ \t\u00a0-éü\u0301习。U.S")), max_size=40))
+def test_word_spans_agree_with_tokenize_on_any_text(text):
+    expected = [(t.start, t.end) for t in tokenize(text)]
+    spans = WordSpans(text, 0, len(text))
+    assert [spans[number] for number in range(len(expected))] == expected
+
+
+@given(st.text(alphabet=st.sampled_from(list(".!?… \n\t\"'”’»)]aZ1")), max_size=40))
+def test_stops_are_what_the_stop_pattern_finds(text):
+    assert [m.span() for m in _stops(text)] == [m.span() for m in _STOP.finditer(text)]
+    assert [m.span("next") for m in _stops(text)] == [m.span("next") for m in _STOP.finditer(text)]
