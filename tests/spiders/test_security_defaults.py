@@ -135,12 +135,15 @@ def test_database_url_goes_to_the_crawl_child_by_environment(monkeypatch, tmp_pa
 
     seen = {}
 
-    def fake_run(command, **kwargs):
-        seen["command"] = command
-        seen["env"] = kwargs.get("env") or {}
-        return subprocess.CompletedProcess(command, 0)
+    class FakeChild:
+        def __init__(self, command, **kwargs):
+            seen["command"] = command
+            seen["env"] = kwargs.get("env") or {}
 
-    monkeypatch.setattr(runner.subprocess, "run", fake_run)
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(runner.subprocess, "Popen", FakeChild)
     url = "postgresql+psycopg://news:s3cr3t-pw@127.0.0.1:5432/newswatch"
     runner.crawl_site(SiteSpec(name="x", feeds=("http://127.0.0.1:9/rss.xml",)),
                       workdir=tmp_path, database_url=url)
