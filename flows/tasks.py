@@ -22,8 +22,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from alerts.dispatch import DispatchReport, dispatch_due
 from alerts.watching import match_articles
 from flows.config import Config, SiteConfig, parse_duration
+from spiders.handoff import CrawlProgress
 from spiders.items import CrawlResult
-from spiders.progress import CrawlProgress
 from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run

@@ -12,9 +12,9 @@ Articles go to ``--output`` as JSON lines, the crawl's stats to ``--stats`` as a
 (:mod:`spiders.progress`), logs to stderr. ``NEWSWATCH_DATABASE_URL`` is read from the
 environment, never the command line, so a password in it stays out of process listings.
 Exit status: 0 when the crawl ran (however many pages failed), 1 when it could not run, 2 for
-bad arguments, :data:`EXIT_NO_SPACE` or :data:`EXIT_OUTPUT_ERROR` when its articles or stats
-could not be written (the disk that would hold its log is then likely full too, so the status
-says it).
+bad arguments, ``EXIT_NO_SPACE`` or ``EXIT_OUTPUT_ERROR`` (:mod:`spiders.handoff`) when its
+articles or stats could not be written (the disk that would hold its log is then likely full
+too, so the status says it).
 """
 
 from __future__ import annotations
@@ -32,19 +32,16 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from spiders.handoff import EXIT_NO_SPACE, EXIT_OUTPUT_ERROR
 from spiders.items import SiteSpec
 from spiders.registry import spider_for
 from spiders.settings import USER_AGENT as DEFAULT_USER_AGENT
 
-__all__ = ["EXIT_NO_SPACE", "EXIT_OUTPUT_ERROR", "build_settings", "main", "user_agent"]
+__all__ = ["build_settings", "main", "user_agent"]
 
 logger = logging.getLogger("spiders.crawl")
 
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
-
-#: Exit statuses of a crawl whose output could not be written: the disk is full, or not that.
-EXIT_NO_SPACE = 3
-EXIT_OUTPUT_ERROR = 4
 
 
 def build_settings(overrides: dict[str, Any] | None = None, *, output: Path | None = None,

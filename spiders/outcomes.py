@@ -19,6 +19,8 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
+from spiders.handoff import ERRORS_KEY
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
@@ -27,8 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["ERRORS_KEY", "PageOutcomeMiddleware", "describe_exception", "record_error"]
 
 logger = logging.getLogger(__name__)
-
-ERRORS_KEY = "newswatch/errors"
 
 #: Meta key naming what a request fetches: "feed", "sitemap", "section"; articles have none.
 SOURCE_META = "newswatch_source"

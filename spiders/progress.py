@@ -2,14 +2,15 @@
 
 Enabled by ``NEWSWATCH_PROGRESS`` (a file path); ``NEWSWATCH_PROGRESS_INTERVAL`` is the period
 in seconds. The crawl's parent (:func:`spiders.runner.crawl_site`) reads the file while it
-waits, so a long crawl shows its progress in the Prefect UI instead of one silent task.
+waits (:func:`spiders.handoff.read_progress`), so a long crawl shows its progress in the
+Prefect UI instead of one silent task.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -17,54 +18,15 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from spiders.handoff import CrawlProgress
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-__all__ = ["CrawlProgress", "ProgressFile", "read_progress"]
+__all__ = ["ProgressFile"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, kw_only=True)
-class CrawlProgress:
-    """Requests the crawl has queued so far, pages answered, articles written, and whether
-    the crawl has ended."""
-
-    requests: int = 0
-    pages: int = 0
-    articles: int = 0
-    finished: bool = False
-
-    @property
-    def percent(self) -> float:
-        """Pages answered out of requests queued: it can step back as listings reveal more
-        articles; 100 once the crawl has ended."""
-        if self.finished:
-            return 100.0
-        if not self.requests:
-            return 0.0
-        return min(99.0, 100.0 * self.pages / self.requests)
-
-    @classmethod
-    def from_stats(cls, stats: dict[str, Any], *, finished: bool = False) -> CrawlProgress:
-        return cls(
-            finished=finished,
-            requests=int(stats.get("scheduler/enqueued", 0)),
-            pages=int(stats.get("response_received_count", 0))
-            + int(stats.get("downloader/exception_count", 0)),
-            articles=int(stats.get("newswatch/items/written", 0)),
-        )
-
-
-def read_progress(path: Path) -> CrawlProgress | None:
-    """The latest progress written at ``path``, or None if there is none (yet)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        counts = {key: int(data[key]) for key in ("requests", "pages", "articles")}
-        return CrawlProgress(**counts, finished=bool(data.get("finished")))
-    except (OSError, ValueError, TypeError, KeyError):
-        return None
 
 
 class ProgressFile:

@@ -24,10 +24,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from spiders.crawl import EXIT_NO_SPACE, EXIT_OUTPUT_ERROR
+from spiders.handoff import (
+    ERRORS_KEY,
+    EXIT_NO_SPACE,
+    EXIT_OUTPUT_ERROR,
+    CrawlProgress,
+    read_progress,
+)
 from spiders.items import Article, CrawlResult, SiteSpec
-from spiders.outcomes import ERRORS_KEY
-from spiders.progress import CrawlProgress, read_progress
 
 __all__ = ["crawl_site", "failure_reasons"]
 

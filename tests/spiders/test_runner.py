@@ -5,8 +5,8 @@ import socket
 
 import pytest
 
+from spiders.handoff import CrawlProgress
 from spiders.items import SiteSpec
-from spiders.progress import CrawlProgress
 from spiders.runner import crawl_site, failure_reasons
 from tests.spiders.badsite import bad_site
 
