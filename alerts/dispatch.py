@@ -21,7 +21,6 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.deliver import Channel
 from alerts.digest import Digest, DigestItem
 from alerts.schedule import INSTANT, Schedule
 from store.models import Delivery, utcnow
@@ -140,6 +139,10 @@ class _Group:
             rows = session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
             stories = {row.id: digest_item(row) for row in rows}
         ids = sorted(stories)
+        # Here, not at the top: Apprise loads its plugins on import (a quarter of a second),
+        # and a run with nothing to send should not pay for them.
+        from alerts.deliver import Channel
+
         with Channel(url) as channel:
             if channel.failure:
                 self.fail(ids, channel.failure.error)

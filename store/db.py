@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: The newest migration. A database already there is opened without loading Alembic (a tenth
+#: of a second at every start); tests/store/test_db.py checks this against the scripts.
+LATEST_MIGRATION = "0006"
 SQLITE_BUSY_TIMEOUT_S = 30
 # Pages of the first GiB of the file are read from memory rather than with a read() call each,
 # so index lookups (story_keys, canonical URLs) cost about the same in a large store as in a
@@ -54,6 +57,8 @@ def database_problem(url: str, exc: SQLAlchemyError) -> str:
 
 
 def alembic_config() -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -98,18 +103,31 @@ def create_db_engine(url: str) -> Engine:
 
 def upgrade(engine: Engine) -> bool:
     """Bring the schema to the latest migrations; returns whether anything was applied."""
-    cfg = alembic_config()
-    heads = set(ScriptDirectory.from_config(cfg).get_heads())
     with _upgrade_lock, engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             lock = text("SELECT pg_advisory_xact_lock(:k)")
             connection.execute(lock, {"k": _POSTGRES_MIGRATION_LOCK})
+        if _applied(connection) == {LATEST_MIGRATION}:
+            return False
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        cfg = alembic_config()
+        heads = set(ScriptDirectory.from_config(cfg).get_heads())
         current = set(MigrationContext.configure(connection).get_current_heads())
         if current == heads:
             return False
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "heads")
         return True
+
+
+def _applied(connection: Connection) -> set[str]:
+    """The migrations the database says it is at (Alembic's own table), read without Alembic."""
+    if not inspect(connection).has_table("alembic_version"):
+        return set()
+    return set(connection.scalars(text("SELECT version_num FROM alembic_version")))
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

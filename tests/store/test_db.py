@@ -7,7 +7,9 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from store.db import (
+    LATEST_MIGRATION,
     DatabaseURLError,
+    alembic_config,
     create_db_engine,
     read_session_factory,
     session_factory,
@@ -20,6 +22,14 @@ def test_first_use_creates_every_table(database_url):
     factory = session_factory(database_url)
     tables = set(inspect(factory.kw["bind"]).get_table_names())
     assert {"articles", "stories", "matches", "deliveries", "crawl_runs"} <= tables
+
+
+def test_latest_migration_is_the_only_head_of_the_scripts():
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads == [LATEST_MIGRATION], (
+        "a new migration: set store.db.LATEST_MIGRATION to its revision (one head only)")
 
 
 def test_upgrade_is_idempotent(database_url):
