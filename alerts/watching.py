@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from alerts.matching import Document, Match, Matcher
@@ -17,6 +17,8 @@ from alerts.query import Query
 from store.models import Article
 from store.models import Match as MatchRow
 from store.outbox import NewMatch, record_match
+
+_BATCH = 500  # ids per IN list
 
 
 def document_for(article: Article) -> Document:
@@ -33,19 +35,25 @@ def document_for(article: Article) -> Document:
 def match_articles(
     session: Session,
     article_ids: Iterable[int],
-    watches: Mapping[str, Query | str],
+    watches: Mapping[str, Query | str] | Matcher,
     channels: Mapping[str, Sequence[str]],
 ) -> list[NewMatch]:
     """Match these articles against every watch; returns the (watch, story) pairs new to the store.
 
     A story matched before by the same watch (an edit, or a copy on another site) is not new.
+    Articles are matched oldest first, so a story's match is made on its earliest copy.
+    ``watches`` may be a Matcher already built from them.
     """
     ids = list(article_ids)
     if not ids or not watches:
         return []
-    matcher = Matcher(watches)
+    matcher = watches if isinstance(watches, Matcher) else Matcher(watches)
     recorded: list[NewMatch] = []
-    for article in session.scalars(select(Article).where(Article.id.in_(ids))):
+    # Oldest first: a story's match (and its alert's headline) is its earliest copy, whichever
+    # site's crawl happened to be stored first.
+    stmt = (select(Article).where(Article.id.in_(ids))
+            .order_by(func.coalesce(Article.published, Article.fetched), Article.id))
+    for article in session.scalars(stmt):
         for found in matcher.match(document_for(article)):
             new = NewMatch(
                 watch=found.watch,
@@ -56,6 +64,34 @@ def match_articles(
             )
             if record_match(session, new, channels.get(found.watch, ())) is not None:
                 recorded.append(new)
+    return recorded
+
+
+def match_pending(
+    session: Session,
+    watches: Mapping[str, Query | str],
+    channels: Mapping[str, Sequence[str]],
+) -> list[NewMatch]:
+    """Match every article stored or edited since it was last matched, and clear its mark.
+
+    Those are this run's new and updated articles, and any that a run which died between its
+    store and match steps left behind. Clearing the marks in the caller's transaction, with
+    the matches it records, is what makes a crash repeat the matching rather than lose it.
+    """
+    stmt = (
+        select(Article.id)
+        .where(Article.match_pending.is_(True))
+        .order_by(func.coalesce(Article.published, Article.fetched), Article.id)
+        .with_for_update(skip_locked=True)  # PostgreSQL: a concurrent run takes the others
+    )
+    ids = list(session.scalars(stmt))
+    matcher = Matcher(watches) if ids and watches else None
+    recorded = []
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start:start + _BATCH]
+        if matcher is not None:
+            recorded += match_articles(session, batch, matcher, channels)
+        session.execute(update(Article).where(Article.id.in_(batch)).values(match_pending=False))
     return recorded
 
 

@@ -74,9 +74,9 @@ def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) ->
     # Site health: a site bad for several runs in a row gets one message, and one on recovery.
     changes = check_health([o.site for o in outcomes], config)
 
-    # Match, then deliver everything due (this run's matches and earlier failures).
-    saved = [s for outcome in outcomes for s in outcome.saved]
-    matches = match(saved, config)
+    # Match what is stored and not matched yet, then deliver everything due (this run's
+    # matches and earlier failures).
+    matches = match(config)
     report = deliver(config)
 
     summary = RunSummary(

@@ -20,7 +20,7 @@ from prefect.tasks import Task, exponential_backoff
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from alerts.dispatch import DispatchReport, dispatch_due
-from alerts.watching import match_articles
+from alerts.watching import match_pending
 from flows.config import Config, SiteConfig, parse_duration
 from spiders.handoff import CrawlProgress
 from spiders.items import CrawlResult
@@ -166,12 +166,14 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
 
 
 @task(name="match", task_run_name="match-watches", cache_policy=NO_CACHE, **_DB_RETRIES)
-def match(saved: list[SavedArticle], config: Config) -> list[NewMatch]:
-    """Match the watches against new and updated articles; record each new (watch, story) once."""
+def match(config: Config) -> list[NewMatch]:
+    """Match the watches against the articles stored or edited since they were last matched
+    (this run's, and any a run that died before matching left); record each new (watch,
+    story) once."""
     watches = {w.name: w.query for w in config.watches}
     channels = {w.name: w.notify for w in config.watches}
     with session_factory(config.database).begin() as session:
-        recorded = match_articles(session, [s.article_id for s in saved], watches, channels)
+        recorded = match_pending(session, watches, channels)
     logger = get_run_logger()
     for new in recorded:
         logger.info("%s matched story %d", new.watch, new.story_id)

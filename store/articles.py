@@ -147,6 +147,7 @@ def _save(
                 "published": crawled.published,
                 "fetched": crawled.fetched,
                 "content_hash": digest,
+                "match_pending": True,
                 "story_id": story_id,
             })
             article_id = row.inserted_primary_key[0]
@@ -179,6 +180,7 @@ def _update(
     existing.language = crawled.language or existing.language
     existing.published = crawled.published or existing.published
     existing.updated = utcnow()
+    existing.match_pending = True
     session.flush()
     if (existing.body, unix_time(existing)) != indexed_as:
         index_again(session, existing, window=window)

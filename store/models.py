@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -94,6 +95,10 @@ class Article(Base):
     updated: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When it was last fetched again (its listing said it changed), whether or not it had.
     checked: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stored or edited and not matched against the watches yet: set in the transaction that
+    # stores it, cleared in the one that records its matches, so a run that dies in between
+    # leaves it for the next run to match rather than losing its alerts.
+    match_pending: Mapped[bool] = mapped_column(Boolean, server_default=false(), index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str | None] = mapped_column(String(64))
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)

@@ -103,3 +103,29 @@ def test_missing_config_is_one_line(tmp_path, monkeypatch, capsys, argv):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err == "newswatch: newswatch.yaml: no such config file (give --config FILE)"
+
+
+def test_articles_a_dead_run_stored_but_never_matched_alert_in_the_next_run(
+    tmp_path, sqlite_url, sample_site, http_receiver, newswatch
+):
+    from spiders.items import SiteSpec
+    from spiders.runner import crawl_site
+    from store.articles import save_articles
+
+    config = write_config(tmp_path, sqlite_url, sample_site,
+                          {"hook": http_receiver.url("json", "/hook")})
+    # What a run that died between its store and match steps leaves: the courier's articles
+    # stored (so the next crawl skips them), no match recorded.
+    crawled = crawl_site(SiteSpec(name="courier", feeds=(f"{sample_site}/courier/rss.xml",)),
+                         workdir=tmp_path / "dead", settings=TEST_CRAWL["settings"])
+    with session_factory(sqlite_url).begin() as session:
+        assert save_articles(session, crawled.articles)
+
+    result = newswatch("run", "--config", config, "--site", "courier")
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "0 new articles, 1 new matches, 1 alerts sent" in result.stdout
+    assert len(http_receiver.requests) == 1
+    assert http_receiver.requests[0].json["title"].startswith("putin-visit:")
+    with session_factory(sqlite_url)() as session:
+        assert not session.scalar(select(func.count()).where(Article.match_pending))
