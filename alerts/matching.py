@@ -5,9 +5,10 @@ tokenised, split into sentences and stemmed once, in its own language, and each 
 are stemmed in that language too (once per language, then cached). Before a watch is verified,
 a term pre-filter (as Lucene's Monitor does) drops it unless the article holds every word of
 one way the watch can match: for ``Putin visit OR Xi trip`` both "Putin" and "visit", or both
-"Xi" and "trip". Each such set of words is indexed under its rarest word only (``_Index``), so
-watches whose rarest word is not in the article cost nothing. A watch that is a candidate is
-verified by its compiled check (``alerts.qcheck``): the evaluator's answer, worked out flat.
+"Xi" and "trip". Each such set of words is indexed under its rarest word only
+(:mod:`alerts.prefilter`), so watches whose rarest word is not in the article cost nothing.
+A watch that is a candidate is verified by its compiled check (:mod:`alerts.qcheck`): the
+evaluator's answer, worked out flat.
 
 Each match comes with a snippet: the sentences holding the matched words, trimmed to about
 ``SNIPPET_CHARS`` characters around them with "…" where text was cut, and the offsets of every
@@ -16,17 +17,14 @@ matched word in it.
 
 from __future__ import annotations
 
-import functools
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from alerts.qcheck import Check, compile_check
+from alerts.prefilter import TITLE_MARK, WatchIndex
 from alerts.qsnippet import Piece, build_snippet
 from alerts.query import And, Lang, Near, Not, Or, Query, Sentence, Site, Term, parse
 from alerts.text import (
-    WordKeys,
     WordSpans,
     guess_language,
     snowball_language,
@@ -61,8 +59,6 @@ class Match:
 
 _Span = tuple[int, int, tuple[int, ...]]  # first word, last word, the words to mark
 _TITLE = 0
-# Headline words are known to the pre-filter twice: as themselves and with this in front.
-_TITLE_MARK = "\0"
 # Keys looked up one by one before an article indexes all its words at once.
 _SCANS = 8
 
@@ -94,7 +90,7 @@ class _Article:
         body, body_counts = self.key.span_keys(doc.text, self.sentences[1:])
         self.keys += body
         counts += body_counts
-        title_keys = (_TITLE_MARK + k for k in self.keys[:counts[0]])
+        title_keys = (TITLE_MARK + k for k in self.keys[:counts[0]])
         self.key_set = set(self.keys)  # never changed once built
         self.key_set.update(title_keys)
         self.sentence_of: list[int] = []  # each word's sentence
@@ -352,176 +348,6 @@ def _fewest_sentences(by_sentence: dict[int, list[int]], keys: list[str]) -> lis
 
 # -- pre-filter -----------------------------------------------------------------------------
 
-# How many ways of matching a watch the pre-filter keeps apart: "(a OR b) (c OR d)" is four,
-# {a, c}, {a, d}, {b, c}, {b, d}. Past this, a part is left out, which only lets more through.
-_MAX_ALTERNATIVES = 16
-
-
-def _needs(node: Query, key: Callable[[str], str]) -> frozenset[frozenset[str]] | None:
-    """Sets of keys such that any matching article holds every key of one of them.
-
-    None when the node asks for no word at all (exclusions, site:, lang:).
-    """
-    if isinstance(node, Term):
-        mark = _TITLE_MARK if node.title else ""
-        return frozenset({frozenset(mark + key(word) for word in node.words)})
-    if isinstance(node, Or):
-        options: set[frozenset[str]] = set()
-        for part in node.parts:
-            part_needs = _needs(part, key)
-            if part_needs is None:
-                return None
-            options |= part_needs
-        return frozenset(options)
-    if isinstance(node, (And, Sentence, Near)):
-        parts = node.parts if not isinstance(node, Near) else (node.left, node.right)
-        result: frozenset[frozenset[str]] | None = None
-        for part in parts:
-            part_needs = _needs(part, key)
-            if part_needs is None:
-                continue
-            if result is None:
-                result = part_needs
-            elif len(result) * len(part_needs) <= _MAX_ALTERNATIVES:
-                result = frozenset(a | b for a in result for b in part_needs)
-            elif len(part_needs) < len(result):
-                result = part_needs  # either side alone is still needed
-        return result
-    return None
-
-
-# Words found in a large share of news articles, by stemming language. A watch posted under
-# one of them would be a candidate for most articles, so they count as this much more shared.
-_COMMON_WEIGHT = 50
-_COMMON_WORDS = {
-    "english": """
-        a about after again against all also an and any are as at back be because been before
-        being between both but by can could day did do does down during each even first for
-        from get had has have he her here him his how if in into is it its just last like made
-        make many may me more most much must my new no not now of off on one only or other our
-        out over own people said same say says see she should since so some still such than
-        that the their them then there these they this those through time to too two under up
-        us very was way we well were what when where which while who why will with would year
-        years you your according added ago announced another around asked billion called city
-        company country court week today monday tuesday wednesday thursday friday saturday
-        sunday january february march april june july august september october november
-        december month percent government minister president official police report told news
-        state national world public million group political party three four five local home
-        leader military security economy market price money business work plan law statement
-        spokesman""",
-    "german": """
-        der die das und in zu den von mit sich des auf für ist im dem nicht ein eine als auch es
-        an werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über einen so
-        zum war haben nur oder aber vor zur bis mehr durch man sagte jahr jahre prozent""",
-    "french": """
-        le la les de des du un une et en à au aux pour que qui dans sur par plus pas ne se ce il
-        elle ils est sont a ont été être avec son sa ses leur mais ou comme selon après avant
-        an ans année pourcent""",
-    "spanish": """
-        el la los las de del un una y en a al por para con que se no su sus es son fue ha han
-        como más pero o sobre entre según tras año años""",
-    "russian": """
-        и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только
-        ее мне было вот от меня еще нет о из ему теперь когда даже ну ли если уже или ни быть был
-        него до вас при это год года""",
-}
-
-
-@functools.cache
-def _common_words(algorithm: str) -> frozenset[str]:
-    return frozenset(_COMMON_WORDS.get(algorithm, "").split())
-
-
-def _common_keys(key: WordKeys) -> frozenset[str]:
-    return frozenset(map(key, _common_words(key.algorithm)))
-
-
-class _Index:
-    """Watches by the rarest key of each way they can match, for one stemming language.
-
-    A watch is posted under one key per set of keys it needs (``_needs``) together with the
-    rest of that set, and is a candidate only when the article holds the whole set: a watch
-    that cannot match costs nothing unless its rarest key is in the article. Rarity is guessed
-    from how many watches share a key (a word in many watches is likely a common one, and
-    posting under it would make long lists), weighed up for common news words, then from length.
-    """
-
-    def __init__(self, queries: Iterable[Query], key: WordKeys) -> None:
-        queries_list = list(queries)
-        needs = [_needs(query, key) for query in queries_list]
-        shared = Counter(k for options in needs if options for keys in options for k in keys)
-        common = _common_keys(key)
-
-        def cost(k: str) -> tuple[int, int, str]:
-            return shared[k] * (_COMMON_WEIGHT if k in common else 1), -len(k), k
-
-        # Each Term node's keys, by identity: worked out here once rather than per article.
-        self.term_keys: dict[int, list[str]] = {}
-        for query in queries_list:
-            _collect_term_keys(query, key, self.term_keys)
-        # Each watch's flat check, compiled the first time it is a candidate.
-        self._queries = queries_list
-        self.checks: list[Check | None] = [None] * len(queries_list)
-        self.single: dict[str, list[int]] = {}  # watches that need only this key
-        # Watches that need one other key as well (the usual two-word watch), and those that
-        # need more: a pair is checked with one look-up rather than a subset test.
-        self.more: dict[str, tuple[list[tuple[int, str]], list[tuple[int, frozenset[str]]]]] = {}
-        self.always: list[int] = []
-        for number, options in enumerate(needs):
-            if options is None:
-                self.always.append(number)
-                continue
-            for keys in options:
-                rarest = min(keys, key=cost)
-                if len(keys) == 1:
-                    self.single.setdefault(rarest, []).append(number)
-                    continue
-                pairs, larger = self.more.setdefault(rarest, ([], []))
-                rest = keys - {rarest}
-                if len(rest) == 1:
-                    pairs.append((number, next(iter(rest))))
-                else:
-                    larger.append((number, rest))
-
-    def check(self, number: int) -> Check:
-        """The check of watch ``number``: what the evaluator would answer, worked out flat."""
-        check = self.checks[number]
-        if check is None:
-            check = self.checks[number] = compile_check(self._queries[number], self.term_keys)
-        return check
-
-    def candidates(self, keys: set[str]) -> list[int]:
-        found = set(self.always)
-        single, more = self.single, self.more
-        if single:
-            for k in keys & single.keys():
-                found.update(single[k])
-        add = found.add
-        for k in keys & more.keys():
-            pairs, larger = more[k]
-            for number, other in pairs:
-                if other in keys:
-                    add(number)
-            for number, rest in larger:
-                if rest <= keys:
-                    add(number)
-        return sorted(found)
-
-
-def _collect_term_keys(node: Query, key: WordKeys, table: dict[int, list[str]]) -> None:
-    if isinstance(node, Term):
-        if id(node) not in table:
-            table[id(node)] = [key(word) for word in node.words]
-    elif isinstance(node, Not):
-        _collect_term_keys(node.part, key, table)
-    elif isinstance(node, Near):
-        _collect_term_keys(node.left, key, table)
-        _collect_term_keys(node.right, key, table)
-    elif isinstance(node, (And, Or, Sentence)):
-        for part in node.parts:
-            _collect_term_keys(part, key, table)
-
-
 def _shared(node: Query, table: dict[Query, Query]) -> Query:
     """``node`` built from the nodes already in ``table``: watches that ask the same thing
     share one node, so an article works it out once for all of them."""
@@ -543,7 +369,7 @@ class Matcher:
             (name, _shared(parse(query) if isinstance(query, str) else query, shared))
             for name, query in watches.items()
         )
-        self._indexes: dict[str, _Index] = {}
+        self._indexes: dict[str, WatchIndex] = {}
 
     def match(self, doc: Document) -> list[Match]:
         """Return one ``Match`` per watch that matches ``doc``, in the watches' order."""
@@ -568,11 +394,11 @@ class Matcher:
     def _candidates(self, article: _Article) -> list[int]:
         return self._index(article).candidates(article.key_set)
 
-    def _index(self, article: _Article) -> _Index:
+    def _index(self, article: _Article) -> WatchIndex:
         index = self._indexes.get(article.algorithm)
         if index is None:
             queries = (query for _, query in self._watches)
-            index = self._indexes[article.algorithm] = _Index(queries, article.key)
+            index = self._indexes[article.algorithm] = WatchIndex(queries, article.key)
         return index
 
 
