@@ -50,6 +50,7 @@ def newswatch_run(config_path: str | None = None, sites: list[str] | None = None
 
 
 def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) -> State:
+    """The steps of a run, in order: crawl → store → check health → match → deliver → report."""
     session_factory(config.database)  # migrate once, before crawl processes open the database
 
     # Crawl: every site at once, each in its own child process; one broken site fails alone.
