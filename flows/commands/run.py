@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 
 from flows.commands.options import add_config_option
@@ -22,7 +24,8 @@ def run_command(args: argparse.Namespace) -> int:
     config = load_config(args.config)  # a config error stops here, before Prefect starts
     for name in args.site or ():
         config.site(name)
-    state = newswatch_run(config_path=config.source, sites=args.site, return_state=True)
+    with _without_heartbeats():
+        state = newswatch_run(config_path=config.source, sites=args.site, return_state=True)
     if state.is_completed():
         print(f"newswatch: {state.message}")
         return 0
@@ -30,3 +33,18 @@ def run_command(args: argparse.Namespace) -> int:
     for line in (state.message or "unknown error").splitlines():
         print(f"  {line}", file=sys.stderr)
     return 1
+
+
+def _without_heartbeats() -> contextlib.AbstractContextManager[object]:
+    """Flow run heartbeats off for this one run, unless the user set their frequency.
+
+    Heartbeats drive the automation that marks a deployment's runs Crashed when their process
+    dies (Prefect's "zombie flows"); a run started from the command line is no deployment's,
+    and at the end of every run Prefect waits up to a second for its heartbeat thread to stop.
+    Runs of ``newswatch serve`` and of workers keep them.
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" in os.environ:
+        return contextlib.nullcontext()
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
