@@ -19,6 +19,8 @@ from store.models import Match as MatchRow
 from store.outbox import NewMatch, record_match
 
 _BATCH = 500  # ids per IN list
+# When an article appeared: its publication time, else when it was fetched.
+_article_time = func.coalesce(Article.published, Article.fetched)
 
 
 def document_for(article: Article) -> Document:
@@ -35,36 +37,18 @@ def document_for(article: Article) -> Document:
 def match_articles(
     session: Session,
     article_ids: Iterable[int],
-    watches: Mapping[str, Query | str] | Matcher,
+    watches: Mapping[str, Query | str],
     channels: Mapping[str, Sequence[str]],
 ) -> list[NewMatch]:
     """Match these articles against every watch; returns the (watch, story) pairs new to the store.
 
     A story matched before by the same watch (an edit, or a copy on another site) is not new.
     Articles are matched oldest first, so a story's match is made on its earliest copy.
-    ``watches`` may be a Matcher already built from them.
     """
     ids = list(article_ids)
     if not ids or not watches:
         return []
-    matcher = watches if isinstance(watches, Matcher) else Matcher(watches)
-    recorded: list[NewMatch] = []
-    # Oldest first: a story's match (and its alert's headline) is its earliest copy, whichever
-    # site's crawl happened to be stored first.
-    stmt = (select(Article).where(Article.id.in_(ids))
-            .order_by(func.coalesce(Article.published, Article.fetched), Article.id))
-    for article in session.scalars(stmt):
-        for found in matcher.match(document_for(article)):
-            new = NewMatch(
-                watch=found.watch,
-                story_id=article.story_id,
-                article_id=article.id,
-                snippet=found.snippet,
-                marks=found.marks,
-            )
-            if record_match(session, new, channels.get(found.watch, ())) is not None:
-                recorded.append(new)
-    return recorded
+    return _record_matches(session, ids, Matcher(watches), channels)
 
 
 def match_pending(
@@ -81,7 +65,7 @@ def match_pending(
     stmt = (
         select(Article.id)
         .where(Article.match_pending.is_(True))
-        .order_by(func.coalesce(Article.published, Article.fetched), Article.id)
+        .order_by(_article_time, Article.id)
         .with_for_update(skip_locked=True)  # PostgreSQL: a concurrent run takes the others
     )
     ids = list(session.scalars(stmt))
@@ -90,8 +74,29 @@ def match_pending(
     for start in range(0, len(ids), _BATCH):
         batch = ids[start:start + _BATCH]
         if matcher is not None:
-            recorded += match_articles(session, batch, matcher, channels)
+            recorded += _record_matches(session, batch, matcher, channels)
         session.execute(update(Article).where(Article.id.in_(batch)).values(match_pending=False))
+    return recorded
+
+
+def _record_matches(
+    session: Session, ids: list[int], matcher: Matcher, channels: Mapping[str, Sequence[str]]
+) -> list[NewMatch]:
+    recorded: list[NewMatch] = []
+    # Oldest first: a story's match (and its alert's headline) is its earliest copy, whichever
+    # site's crawl happened to be stored first.
+    stmt = select(Article).where(Article.id.in_(ids)).order_by(_article_time, Article.id)
+    for article in session.scalars(stmt):
+        for found in matcher.match(document_for(article)):
+            new = NewMatch(
+                watch=found.watch,
+                story_id=article.story_id,
+                article_id=article.id,
+                snippet=found.snippet,
+                marks=found.marks,
+            )
+            if record_match(session, new, channels.get(found.watch, ())) is not None:
+                recorded.append(new)
     return recorded
 
 
@@ -105,8 +110,7 @@ def search_stored(
 ) -> Iterator[tuple[Article, Match]]:
     """Stored articles fetched or published since ``since`` that ``query`` matches, newest first."""
     matcher = Matcher({"query": query})
-    when = func.coalesce(Article.published, Article.fetched)
-    stmt = select(Article).where(when >= since).order_by(when.desc())
+    stmt = select(Article).where(_article_time >= since).order_by(_article_time.desc())
     if sites:
         stmt = stmt.where(Article.site.in_(sites))
     for article in session.scalars(stmt.execution_options(yield_per=batch)):

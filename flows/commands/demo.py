@@ -11,6 +11,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def demo_command(args: argparse.Namespace) -> int:
+    from flows.commands.run import without_heartbeats
     from flows.demo import run_demo
 
-    return run_demo()
+    with without_heartbeats():
+        return run_demo()

@@ -24,7 +24,7 @@ def run_command(args: argparse.Namespace) -> int:
     config = load_config(args.config)  # a config error stops here, before Prefect starts
     for name in args.site or ():
         config.site(name)
-    with _without_heartbeats():
+    with without_heartbeats():
         state = newswatch_run(config_path=config.source, sites=args.site, return_state=True)
     if state.is_completed():
         print(f"newswatch: {state.message}")
@@ -35,8 +35,8 @@ def run_command(args: argparse.Namespace) -> int:
     return 1
 
 
-def _without_heartbeats() -> contextlib.AbstractContextManager[object]:
-    """Flow run heartbeats off for this one run, unless the user set their frequency.
+def without_heartbeats() -> contextlib.AbstractContextManager[object]:
+    """Flow run heartbeats off for runs started here, unless the user set their frequency.
 
     Heartbeats drive the automation that marks a deployment's runs Crashed when their process
     dies (Prefect's "zombie flows"); a run started from the command line is no deployment's,
