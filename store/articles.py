@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from spiders.items import Article as CrawledArticle
+from store.db import insert_new
 from store.fingerprint import Fingerprint, fingerprint
 from store.models import Article, Story, utcnow
 from store.stories import (
@@ -30,7 +30,6 @@ from store.stories import (
 from store.urls import canonical_url
 
 # Built once: a statement made per article spends more in SQLAlchemy than in the database.
-_INSERT_ARTICLE = insert(Article.__table__)
 _INSERT_STORY = insert(Story.__table__)
 _IN_BATCH = 500  # canonical URLs per IN list: well under every driver's parameter limit
 
@@ -125,35 +124,36 @@ def _save(
     copy_of = found.copy_of
     # Core inserts: the article is not used as an object afterwards, and the ORM's unit of
     # work cost more than the inserts themselves (two flushes per article).
-    try:
-        with session.begin_nested():  # another worker may store the same URL at the same moment
-            # Asked for inside the block: that is what emits the SAVEPOINT.
-            connection = session.connection()
-            if copy_of is not None:
-                story_id = copy_of.story_id
-            else:
-                story = connection.execute(
-                    _INSERT_STORY, {"title": crawled.title, "created": crawled.fetched})
-                story_id = story.inserted_primary_key[0]
-            row = connection.execute(_INSERT_ARTICLE, {
-                "canonical_url": key,
-                "url": crawled.url,
-                "site": crawled.site,
-                "title": crawled.title,
-                "standfirst": crawled.standfirst,
-                "body": crawled.text,
-                "author": crawled.author,
-                "language": crawled.language,
-                "published": crawled.published,
-                "fetched": crawled.fetched,
-                "content_hash": digest,
-                "match_pending": True,
-                "story_id": story_id,
-            })
-            article_id = row.inserted_primary_key[0]
-            add_to_index(session, article_id, body, at=at, crowded=found.crowded)
-    except IntegrityError:
+    connection = session.connection()
+    if copy_of is not None:
+        story_id = copy_of.story_id
+    else:
+        story = connection.execute(
+            _INSERT_STORY, {"title": crawled.title, "created": crawled.fetched})
+        story_id = story.inserted_primary_key[0]
+    article_id = session.scalar(
+        insert_new(session, Article.__table__, "canonical_url", returning=Article.__table__.c.id),
+        {
+            "canonical_url": key,
+            "url": crawled.url,
+            "site": crawled.site,
+            "title": crawled.title,
+            "standfirst": crawled.standfirst,
+            "body": crawled.text,
+            "author": crawled.author,
+            "language": crawled.language,
+            "published": crawled.published,
+            "fetched": crawled.fetched,
+            "content_hash": digest,
+            "match_pending": True,
+            "story_id": story_id,
+        },
+    )
+    if article_id is None:  # another worker stored the same URL a moment ago: update that one
+        if copy_of is None:
+            connection.execute(delete(Story.__table__).where(Story.__table__.c.id == story_id))
         return save_article(session, crawled, window=window)
+    add_to_index(session, article_id, body, at=at, crowded=found.crowded)
     return SavedArticle(
         article_id=article_id,
         story_id=story_id,

@@ -6,14 +6,17 @@ children's lookups): on SQLite they never wait for a writer.
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Column, Connection, Engine, Table, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -157,6 +160,26 @@ def read_session_factory(url: str) -> sessionmaker[Session]:
             _readers[url] = sessionmaker(engine.execution_options(**options),
                                          expire_on_commit=False)
         return _readers[url]
+
+
+def insert_new(session: Session, table: Table, *unique: str,
+               returning: Column[Any] | None = None) -> Insert:
+    """``INSERT`` into ``table`` that skips a row whose ``unique`` columns are taken.
+
+    With ``returning``, a skipped row returns nothing: one statement says whether this
+    transaction was first, where a look-up, a savepoint and the insert took three and more. On
+    PostgreSQL the insert waits for a concurrent transaction holding the same key. Pass the
+    values as parameters: the statement is built once per table and dialect.
+    """
+    return _insert_new(session.get_bind().dialect.name, table, unique, returning)
+
+
+@functools.cache
+def _insert_new(dialect: str, table: Table, unique: tuple[str, ...],
+                returning: Column[Any] | None) -> Insert:
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    return statement if returning is None else statement.returning(returning)
 
 
 def forget_databases() -> None:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import insert_new
 from store.models import Delivery, DeliveryState, Match, utcnow
 
 FIRST_RETRY = timedelta(minutes=1)
@@ -44,31 +44,26 @@ class NewMatch:
     marks: tuple[tuple[int, int], ...]
 
 
-def record_match(session: Session, match: NewMatch, channels: Sequence[str]) -> Match | None:
-    """Record a (watch, story) match and its pending deliveries; None if it was matched before."""
-    exists = session.scalar(
-        select(Match.id).where(Match.watch == match.watch, Match.story_id == match.story_id)
-    )
-    if exists is not None:
+def record_match(session: Session, match: NewMatch, channels: Sequence[str]) -> int | None:
+    """Record a (watch, story) match and its pending deliveries; returns the match's id, or
+    None if it was matched before (by an earlier run, or a concurrent one just now)."""
+    statement = insert_new(session, Match.__table__, "watch", "story_id",
+                           returning=Match.__table__.c.id)
+    match_id = session.scalar(statement, {
+        "watch": match.watch,
+        "story_id": match.story_id,
+        "article_id": match.article_id,
+        "snippet": match.snippet,
+        "marks": [list(m) for m in match.marks],
+    })
+    if match_id is None:
         return None
-    row = Match(
-        watch=match.watch,
-        story_id=match.story_id,
-        article_id=match.article_id,
-        snippet=match.snippet,
-        marks=[list(m) for m in match.marks],
-    )
-    try:
-        with session.begin_nested():  # a concurrent run may record the same pair first
-            session.add(row)
-            session.flush()
-            for channel in dict.fromkeys(channels):
-                session.add(
-                    Delivery(match=row, watch=match.watch, story_id=match.story_id, channel=channel)
-                )
-    except IntegrityError:
-        return None
-    return row
+    rows = [{"match_id": match_id, "watch": match.watch, "story_id": match.story_id,
+             "channel": channel} for channel in dict.fromkeys(channels)]
+    if rows:
+        session.execute(insert_new(session, Delivery.__table__, "watch", "story_id", "channel"),
+                        rows)
+    return match_id
 
 
 def new_claimant() -> str:

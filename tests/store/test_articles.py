@@ -1,3 +1,5 @@
+import threading
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -76,3 +78,28 @@ def test_one_url_twice_in_one_crawl_is_one_article(database_url):
         assert [s.status for s in edited] == ["new", "updated"]
         assert edited[0].article_id == edited[1].article_id
         assert session.scalar(select(func.count()).select_from(Article)) == 2
+
+
+def test_two_workers_storing_one_url_at_once_keep_one_article(database_url):
+    # The second worker finds nothing stored (PostgreSQL) or waits for the write lock
+    # (SQLite) while the first has not committed: either way one article comes out, edited by
+    # the second, and no story is left without an article.
+    factory = session_factory(database_url)
+    second: list[list] = []
+
+    def store_edited_copy() -> None:
+        with factory.begin() as session:
+            second.append(save_articles(session, [crawled(text="Body, corrected.")]))
+
+    with factory.begin() as session:
+        [first] = save_articles(session, [crawled()])
+        worker = threading.Thread(target=store_edited_copy)
+        worker.start()
+        time.sleep(0.5)  # the second worker reaches its insert and waits there
+    worker.join(timeout=30)
+    assert [[(s.status, s.article_id) for s in saved] for saved in second] == [
+        [("updated", first.article_id)]]
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 1
+        assert session.scalar(select(func.count()).select_from(Story)) == 1
+        assert session.scalar(select(Article.body)) == "Body, corrected."

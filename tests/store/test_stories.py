@@ -200,7 +200,7 @@ def test_the_migration_indexes_recent_stored_articles(database_url):
             "content_hash": "x",
             "story_id": 1,
         }
-        connection.execute(insert(Article.__table__).values(id=1, **row))
+        connection.execute(insert(Article.__table__).values(**row))
     upgrade(engine)
     with engine.connect() as connection:
         count = select(func.count()).select_from(StoryKey.__table__)
