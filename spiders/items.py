@@ -75,7 +75,8 @@ class Article:
                 raise ValueError(f"Article.{name} must be timezone-aware (got {value!r})")
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Shallow: every field is a string, a datetime or None (asdict would deep-copy each).
+        data = dict(vars(self))
         for name in ("published", "fetched"):
             if data[name] is not None:
                 data[name] = data[name].isoformat()
