@@ -6,6 +6,7 @@ from prefect import flow
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
+from prefect.utilities.annotations import allow_failure, quote
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows.config import Config, SiteConfig, load_config
@@ -69,7 +70,9 @@ def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) ->
         else:
             error = f"crawl crashed: {state.message or 'unknown error'}"
             result = CrawlResult(site=name, failed=True, errors=(error,))
-        stored[name] = store(result, config)
+        # quote: Prefect would walk every article of the result looking for futures; the
+        # crawl it came from, crashed or not, is named in wait_for instead, for the run's graph.
+        stored[name] = store(quote(result), config, wait_for=[allow_failure(future)])
     outcomes = [stored[name] for name in crawls]
 
     # Site health: a site bad for several runs in a row gets one message, and one on recovery.

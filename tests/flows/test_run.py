@@ -129,3 +129,32 @@ def test_articles_a_dead_run_stored_but_never_matched_alert_in_the_next_run(
     assert http_receiver.requests[0].json["title"].startswith("putin-visit:")
     with session_factory(sqlite_url)() as session:
         assert not session.scalar(select(func.count()).where(Article.match_pending))
+
+
+def test_a_crawl_task_that_crashes_fails_its_site_alone(tmp_path, sqlite_url, sample_site,
+                                                        http_receiver, monkeypatch):
+    # Not a failed crawl (crawl_site never raises for one) but the task itself dying: the
+    # site's crawl run is still recorded, as failed, and the other site is stored and matched.
+    import flows.tasks
+    from flows.run import newswatch_run
+
+    real_crawl_site = flows.tasks.crawl_site
+
+    def crawl_site(site, **kwargs):
+        if site.name == "ledger":
+            raise RuntimeError("the crawl task died")
+        return real_crawl_site(site, **kwargs)
+
+    monkeypatch.setattr(flows.tasks, "crawl_site", crawl_site)
+    config = write_config(tmp_path, sqlite_url, sample_site,
+                          {"hook": http_receiver.url("json", "/hook")})
+
+    state = newswatch_run(config_path=config, return_state=True)
+
+    assert state.is_failed()
+    assert "crawl crashed" in state.message and "the crawl task died" in state.message
+    with session_factory(sqlite_url)() as session:
+        runs = {r.site: r for r in session.scalars(select(CrawlRun))}
+        assert runs["ledger"].failed and not runs["courier"].failed
+        assert session.scalar(select(func.count()).select_from(Article)) > 0
+    assert len(http_receiver.requests) == 1
