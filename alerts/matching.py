@@ -17,8 +17,10 @@ matched word in it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import compress
 from urllib.parse import urlsplit
 
 from alerts.prefilter import TITLE_MARK, WatchIndex
@@ -64,10 +66,31 @@ _SCANS = 8
 
 
 class _Positions(dict[str, list[int]]):
-    """Every word's positions in an article; a key the article lacks has none."""
+    """Words' positions in an article, by key: some keys' found at once, any other key's found
+    by a scan the first time it is asked for; a key the article lacks has none."""
+
+    def __init__(self, keys: list[str], present: set[str]) -> None:
+        super().__init__()
+        self._keys = keys
+        self._present = present
 
     def __missing__(self, key: str) -> list[int]:
-        return []
+        if key not in self._present:
+            return []
+        found = self[key] = _scan(self._keys, key)
+        return found
+
+
+def _scan(keys: list[str], key: str) -> list[int]:
+    """The positions of ``key`` in ``keys``, found by ``list.index``: a scan in C."""
+    found: list[int] = []
+    index, position = keys.index, -1
+    try:
+        while True:
+            position = index(key, position + 1)
+            found.append(position)
+    except ValueError:
+        return found
 
 
 class _Article:
@@ -101,6 +124,7 @@ class _Article:
         self._positions: dict[str, list[int]] = {}
         self._looked_up = 0
         self._offsets: dict[int, WordSpans] = {}
+        self._pieces: dict[tuple[int, tuple[int, ...]], Piece] = {}
         self.host = _host(doc.url)
 
     def source(self, sentence: int) -> str:
@@ -115,22 +139,21 @@ class _Article:
             return []
         self._looked_up += 1
         if self._looked_up <= _SCANS:  # a scan in C: cheaper than indexing every word up front
-            found = self._positions[key] = []
-            index, position = self.keys.index, -1
-            try:
-                while True:
-                    position = index(key, position + 1)
-                    found.append(position)
-            except ValueError:
-                pass
+            found = self._positions[key] = _scan(self.keys, key)
             return found
         self.index_words()
         return self._positions[key]
 
-    def index_words(self) -> None:
-        """Look up every word's positions at once, for an article many watches will search."""
-        positions: _Positions = _Positions()
-        for position, word in enumerate(self.keys):
+    def index_words(self, wanted: set[str] | None = None) -> None:
+        """Find the positions of every word at once, or of every word with a key ``wanted``
+        (those many watches will look up), for an article many watches will search."""
+        positions = _Positions(self.keys, self.key_set)
+        keys: Iterable[str] = self.keys
+        numbers: Iterable[int] = range(len(self.keys))
+        if wanted is not None:  # picked out in C, so the loop below sees only those words
+            picked = list(map(wanted.__contains__, keys))
+            keys, numbers = compress(keys, picked), compress(numbers, picked)
+        for position, word in zip(numbers, keys, strict=True):
             known = positions.get(word)
             if known is None:
                 positions[word] = [position]
@@ -139,6 +162,18 @@ class _Article:
         self._positions = positions
         # From now on a look-up is one dictionary look-up in C, without a method around it.
         self.positions = positions.__getitem__  # type: ignore[method-assign]
+
+    def piece(self, sentence: int, words: tuple[int, ...]) -> Piece:
+        """A sentence to show with these of its words marked (numbers in the article).
+
+        Kept for the article's other matches: watches that share a word mark it alike.
+        """
+        piece = self._pieces.get((sentence, words))
+        if piece is None:
+            spans = self.word_spans(sentence)
+            marks = spans.within(words, self.first[sentence]) if words else ()
+            piece = self._pieces[sentence, words] = Piece(sentence, spans.text, marks)
+        return piece
 
     def word_spans(self, sentence: int) -> WordSpans:
         """Where the words of a sentence start and end in its text."""
@@ -307,37 +342,37 @@ def _language_matches(code: str, doc: Document) -> bool:
 
 
 def _snippet(article: _Article, marks: frozenset[int]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    sentence_of, keys = article.sentence_of, article.keys
     ordered = sorted(marks)
-    by_sentence: dict[int, list[int]] = {}
-    for w in ordered:
-        number = sentence_of[w]
-        if number in by_sentence:
-            by_sentence[number].append(w)
-        else:
-            by_sentence[number] = [w]
+    numbers = list(map(article.sentence_of.__getitem__, ordered))  # each mark's sentence
     # Show each matched word at least once, in as few sentences as it takes. When no word is
     # marked twice, each sentence shows words of its own, so every one of them is needed.
-    chosen = list(by_sentence)
-    if len(chosen) > 1 and len({keys[w] for w in ordered}) < len(ordered):
-        chosen = _fewest_sentences(by_sentence, keys)
-    if not chosen:  # nothing to mark: a site: or lang: watch shows the headline
+    chosen = list(dict.fromkeys(numbers))
+    if len(chosen) > 1:
+        keys = list(map(article.keys.__getitem__, ordered))
+        if len(set(keys)) < len(keys):
+            chosen = sorted(_fewest_sentences(numbers, keys))
+    elif not chosen:  # nothing to mark: a site: or lang: watch shows the headline
         chosen = [next((s for s, (a, b) in enumerate(article.sentences) if b > a), 0)]
-    pieces = []
-    title, body, sentences = article.doc.title, article.doc.text, article.sentences
-    for number in sorted(chosen):
-        begin, end = sentences[number]
-        text = (title if number == _TITLE else body)[begin:end]
-        words = by_sentence.get(number)
-        spans = article.word_spans(number).within(words, article.first[number]) if words else ()
-        pieces.append(Piece(number, text, spans))
+    if len(chosen) == len(ordered):  # one mark in each sentence
+        pieces = list(map(article.piece, chosen, zip(ordered)))
+    else:  # the marks are in order, so each sentence's marks follow each other
+        pieces = [article.piece(number, tuple(ordered[bisect_left(numbers, number):
+                                                      bisect_right(numbers, number)]))
+                  for number in chosen]
     return build_snippet(pieces, SNIPPET_CHARS)
 
 
-def _fewest_sentences(by_sentence: dict[int, list[int]], keys: list[str]) -> list[int]:
-    """Sentences that show every marked key, picked greedily: the one showing most first."""
-    left = {number: {keys[w] for w in words} for number, words in by_sentence.items()}
-    missing = set().union(*left.values())
+def _fewest_sentences(numbers: list[int], keys: list[str]) -> list[int]:
+    """Sentences that show every marked key, picked greedily: the one showing most first.
+
+    ``numbers`` and ``keys`` are each mark's sentence and key, the sentences in order."""
+    left: dict[int, set[str]] = {}
+    for number, key in zip(numbers, keys, strict=True):
+        left.setdefault(number, set()).add(key)
+    missing = set(keys)
+    for number, shown in left.items():  # the usual case: the first sentence showing them all
+        if len(shown) == len(missing):
+            return [number]
     chosen = []
     while missing:
         best = max(left, key=lambda number: len(missing & left[number]))
@@ -375,11 +410,11 @@ class Matcher:
         """Return one ``Match`` per watch that matches ``doc``, in the watches' order."""
         article = _Article(doc)
         index = self._index(article)
-        candidates = index.candidates(article.key_set)
+        candidates, wanted = index.lookup(article.key_set)
         if not candidates:
             return []
         if len(candidates) > _SCANS:  # scanning for each of their words would cost more
-            article.index_words()
+            article.index_words(wanted)
         evaluator = _Evaluator(article, index.term_keys)
         found = []
         checks = index.checks

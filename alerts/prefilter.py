@@ -133,10 +133,11 @@ class WatchIndex:
         # Each watch's flat check, compiled the first time it is a candidate.
         self._queries = queries_list
         self.checks: list[Check | None] = [None] * len(queries_list)
-        self.single: dict[str, list[int]] = {}  # watches that need only this key
-        # Watches that need one other key as well (the usual two-word watch), and those that
-        # need more: a pair is checked with one look-up rather than a subset test.
-        self.more: dict[str, tuple[list[tuple[int, str]], list[tuple[int, frozenset[str]]]]] = {}
+        # Each set of keys a watch needs, under its rarest key: the watch and the rest of the set
+        # (empty when the rarest key is all it needs). ``posted_keys`` holds the same keys in a
+        # set, whose table an article's keys probe once each in C: the dictionary, much larger,
+        # is read only for the few keys an article shares with it.
+        posted: dict[str, list[tuple[int, frozenset[str]]]] = {}
         self.always: list[int] = []
         for number, options in enumerate(needs):
             if options is None:
@@ -144,15 +145,9 @@ class WatchIndex:
                 continue
             for keys in options:
                 rarest = min(keys, key=cost)
-                if len(keys) == 1:
-                    self.single.setdefault(rarest, []).append(number)
-                    continue
-                pairs, larger = self.more.setdefault(rarest, ([], []))
-                rest = keys - {rarest}
-                if len(rest) == 1:
-                    pairs.append((number, next(iter(rest))))
-                else:
-                    larger.append((number, rest))
+                posted.setdefault(rarest, []).append((number, keys - {rarest}))
+        self.posted = {k: tuple(entries) for k, entries in posted.items()}
+        self.posted_keys = frozenset(self.posted)
 
     def check(self, number: int) -> Check:
         """The check of watch ``number``: what the evaluator would answer, worked out flat."""
@@ -162,21 +157,24 @@ class WatchIndex:
         return check
 
     def candidates(self, keys: set[str]) -> list[int]:
+        """The watches ``keys`` (an article's keys) hold every key of one way to match, in order."""
+        return self.lookup(keys)[0]
+
+    def lookup(self, keys: set[str]) -> tuple[list[int], set[str]]:
+        """The candidates for an article's ``keys``, and the keys of the ways to match that let
+        them through (headline marks left off): the words their checks will look up."""
+        posted = self.posted
         found = set(self.always)
-        single, more = self.single, self.more
-        if single:
-            for k in keys & single.keys():
-                found.update(single[k])
-        add = found.add
-        for k in keys & more.keys():
-            pairs, larger = more[k]
-            for number, other in pairs:
-                if other in keys:
-                    add(number)
-            for number, rest in larger:
+        wanted: set[str] = set()
+        for k in keys & self.posted_keys:
+            for number, rest in posted[k]:
                 if rest <= keys:
-                    add(number)
-        return sorted(found)
+                    found.add(number)
+                    wanted.add(k)
+                    wanted |= rest
+        if any(k.startswith(TITLE_MARK) for k in wanted):
+            wanted = {k.removeprefix(TITLE_MARK) for k in wanted}
+        return sorted(found), wanted
 
 
 def _collect_term_keys(node: Query, key: WordKeys, table: dict[int, list[str]]) -> None:

@@ -8,12 +8,14 @@ was left out. Marked words are never cut.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 __all__ = ["ELLIPSIS", "Piece", "build_snippet"]
 
 ELLIPSIS = "…"
 _MIN_SHARE = 80  # characters of context a sentence keeps however many are shown
+_SPACE = re.compile(r"\s")  # what str.isspace() holds for, found in C
 
 Marks = tuple[tuple[int, int], ...]
 
@@ -28,20 +30,22 @@ class Piece(NamedTuple):
 
 def build_snippet(pieces: list[Piece], limit: int) -> tuple[str, Marks]:
     """Join ``pieces`` (in article order) into a snippet of about ``limit`` characters."""
-    total = sum(len(piece.text) for piece in pieces) + 3 * (len(pieces) - 1)
+    texts = [piece.text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+             for piece in pieces]
+    trim = sum(map(len, texts)) + 3 * (len(pieces) - 1) > limit
     share = limit if len(pieces) <= 1 else max(limit // len(pieces), _MIN_SHARE)
-    out, marks, previous = "", [], None
-    for piece in pieces:
-        text = piece.text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    out, marks, previous = "", [], -1
+    for piece, text in zip(pieces, texts, strict=True):
         spans = piece.marks
-        if total > limit:
+        if trim:
             text, spans = _trim(text, spans, share)
-        if previous is not None:
+        if previous >= 0:
             # Sentence 0 is the headline, so it never runs on into the body's first sentence.
             follows = previous >= 1 and piece.sentence == previous + 1
             gap = follows or out.endswith(ELLIPSIS) or text.startswith(ELLIPSIS)
             out += " " if gap else f" {ELLIPSIS} "
-        marks.extend((start + len(out), end + len(out)) for start, end in spans)
+        shift = len(out)
+        marks += [(start + shift, end + shift) for start, end in spans] if shift else spans
         out += text
         previous = piece.sentence
     return out, tuple(marks)
@@ -82,12 +86,12 @@ def _window(text: str, low: int, high: int, size: int) -> tuple[int, int]:
     start = max(0, low - room // 2)
     end = min(len(text), high + room - (low - start))
     start = max(0, min(start, end - max(size, high - low)))
-    if start > 0 and not text[start - 1].isspace():
-        space = next((k for k in range(start, low) if text[k].isspace()), None)
-        start = low if space is None else space + 1
-    if end < len(text) and not text[end].isspace():
-        space = next((k for k in range(end - 1, high - 1, -1) if text[k].isspace()), None)
-        end = high if space is None else space
+    if start > 0 and not text[start - 1].isspace():  # cut after the first space, if any
+        space = _SPACE.search(text, start, low)
+        start = low if space is None else space.end()
+    if end < len(text) and not text[end].isspace():  # cut at the last space, if any
+        space = _SPACE.search(text[high:end][::-1])
+        end = high if space is None else end - space.end()
     while start < low and text[start].isspace():
         start += 1
     while end > high and text[end - 1].isspace():

@@ -21,9 +21,9 @@ import functools
 import re
 import threading
 import unicodedata
-from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from itertools import accumulate, chain
+from itertools import chain, compress, count
+from operator import not_
 from typing import NamedTuple, TypeVar
 
 __all__ = [
@@ -113,19 +113,27 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 class WordSpans:
     """Where each word of ``text[start:end]`` starts and ends, found one word at a time.
 
-    The span is cut at spaces into runs, and the words of each run are remembered across
-    texts (a news story's runs are mostly words seen before), so finding a word costs a
-    look-up instead of a pattern search over its sentence. A word never holds a space, and
-    the word patterns look at most one character past a word, so a run has the same words
-    alone as in its text.
+    The span is cut at spaces into runs. Most runs are one plain word: letters only, in a
+    text without the characters only the full word pattern knows, and such a run is a word
+    from end to end. The words of the other runs are remembered across texts (a news story's
+    runs are mostly words seen before), so finding a word costs a look-up instead of a pattern
+    search over its sentence; the test for letters is quicker still than that look-up, whose
+    memory is large. A word never holds a space, and the word patterns look at most one
+    character past a word, so a run has the same words alone as in its text.
+
+    ``text`` is the span's text, ``text[start:end]``.
     """
 
     def __init__(self, text: str, start: int, end: int) -> None:
         self.start = start
-        self.runs = text[start:end].split(" ")
-        self.spans = list(map(_RUN_SPANS.__getitem__, self.runs))
-        self.words = list(accumulate(map(len, self.spans)))  # words up to each run's end
-        self.ends = list(accumulate(map(len, self.runs)))  # characters, without the spaces
+        self.text = span = text[start:end]
+        self.runs = runs = span.split(" ")
+        # The runs that are not one word from end to end, in order, with their words' spans.
+        if span.isascii() or not _special().search(span):
+            others = compress(count(), map(not_, map(str.isalpha, runs)))
+            self.others = [(run, _plain_run_spans(runs[run])) for run in others]
+        else:
+            self.others = list(enumerate(map(_RUN_SPANS.__getitem__, runs)))
 
     def __getitem__(self, number: int) -> tuple[int, int]:
         (low, high), = self.within((number,))
@@ -134,19 +142,37 @@ class WordSpans:
     def within(self, numbers: Iterable[int], first: int = 0) -> tuple[tuple[int, int], ...]:
         """Where these words start and end, counted from ``start``; ``first`` is the number
         of the span's first word, for numbers counted through a longer text."""
-        words, ends, spans = self.words, self.ends, self.spans
+        runs = self.runs
         found = []
         for number in numbers:
-            number -= first
-            run = bisect_right(words, number)
-            if run:
-                number -= words[run - 1]
-                offset = ends[run - 1] + run  # the runs before, and a space after each
-            else:
-                offset = 0
-            low, high = spans[run][number]
+            run, (low, high) = self._find(number - first)
+            offset = sum(map(len, runs[:run])) + run  # the runs before, and a space after each
             found.append((offset + low, offset + high))
         return tuple(found)
+
+    def _find(self, number: int) -> tuple[int, tuple[int, int]]:
+        """The run holding word ``number`` of the span, and where the word is in the run."""
+        extra = 0  # words the other runs before hold beyond one each
+        for run, spans in self.others:
+            if number < run + extra:  # in a one-word run before this one
+                break
+            if number < run + extra + len(spans):
+                return run, spans[number - run - extra]
+            extra += len(spans) - 1
+        run = number - extra
+        return run, (0, len(self.runs[run]))
+
+
+def _plain_run_spans(run: str) -> tuple[tuple[int, int], ...]:
+    """The spans of the words of a run of plain text (which the quick pattern splits alike).
+
+    Letters with one other sign after them ("Beijing.", "Putin,") are one word without the
+    sign: worked out here, as the usual case, rather than looked up.
+    """
+    last = run[-1:]
+    if run[:-1].isalpha() and not (last.isalnum() or last == "_"):
+        return ((0, len(run) - 1),)
+    return _RUN_SPANS[run]
 
 
 def words_of(text: str, spans: list[tuple[int, int]]) -> tuple[list[str], list[int]]:

@@ -42,3 +42,11 @@ def test_title_words_are_needed_in_the_headline():
     watches = ["title:Putin visit"]
     assert candidates(watches, "putin visit") == []
     assert candidates(watches, "visit", title="putin") == [0]
+
+
+def test_lookup_gives_the_keys_that_let_candidates_through():
+    index = WatchIndex([parse(w) for w in ["Putin visit", "title:China trade", "Gaza talks"]], KEY)
+    keys = {KEY(w) for w in "putin visits china trade talks".split()} | {TITLE_MARK + KEY("China")}
+    found, wanted = index.lookup(keys)
+    assert found == [0, 1]
+    assert wanted == {KEY("Putin"), KEY("visit"), KEY("China"), KEY("trade")}  # marks left off

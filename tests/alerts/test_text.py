@@ -5,6 +5,8 @@ from hypothesis import strategies as st
 from alerts.text import (
     _STOP,
     WordSpans,
+    _plain_run_spans,
+    _run_spans,
     _stops,
     _token_pattern,
     fold,
@@ -190,6 +192,23 @@ def test_word_spans_agree_with_tokenize_on_any_text(text):
     expected = [(t.start, t.end) for t in tokenize(text)]
     spans = WordSpans(text, 0, len(text))
     assert [spans[number] for number in range(len(expected))] == expected
+
+
+# Plain text, as most news is: runs of letters, with signs, digits and dotted acronyms.
+_PLAIN = st.text(alphabet=st.sampled_from(list("abcXY  ,.;:!?'’-_1\"é")), max_size=120)
+
+
+@given(_PLAIN)
+def test_word_spans_of_plain_text_agree_with_tokenize(text):
+    expected = [(t.start, t.end) for t in tokenize(text)]
+    spans = WordSpans(text, 0, len(text))
+    assert [spans[number] for number in range(len(expected))] == expected
+    assert spans.within(range(len(expected))) == tuple(expected)
+
+
+@given(st.text(alphabet=st.sampled_from(list("abXé_1.,'’-!\"")), min_size=1, max_size=8))
+def test_plain_runs_worked_out_are_the_runs_looked_up(run):
+    assert _plain_run_spans(run) == _run_spans(run)
 
 
 @given(st.text(alphabet=st.sampled_from(list(".!?… \n\t\"'”’»)]aZ1")), max_size=40))
