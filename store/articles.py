@@ -131,7 +131,7 @@ def _save(
         story = connection.execute(
             _INSERT_STORY, {"title": crawled.title, "created": crawled.fetched})
         story_id = story.inserted_primary_key[0]
-    article_id = session.scalar(
+    article_id = connection.scalar(
         insert_new(session, Article.__table__, "canonical_url", returning=Article.__table__.c.id),
         {
             "canonical_url": key,
