@@ -1,7 +1,9 @@
 """Values that leave the crawler: one site to crawl, and the articles it yielded.
 
 They cross the process boundary as JSON lines, so they are frozen, keyword-only dataclasses
-with a ``to_dict`` / ``from_dict`` pair and nothing else.
+with a ``to_dict`` / ``from_dict`` pair and nothing else. An article's body fingerprint
+(``store.fingerprint``) crosses with it when the crawl child made one: the child makes it
+beside the other crawl's pages, where the store would make it after the crawl, in one process.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
+
+from store.fingerprint import Fingerprint
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +67,8 @@ class Article:
     published: datetime | None = None
     language: str | None = None
     fetched: datetime
+    #: ``store.fingerprint.fingerprint(text)``, when already made (see the module docstring).
+    fingerprint: Fingerprint | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("url", "canonical_url", "site"):
@@ -80,6 +86,9 @@ class Article:
         for name in ("published", "fetched"):
             if data[name] is not None:
                 data[name] = data[name].isoformat()
+        body = data.pop("fingerprint")
+        if body is not None:
+            data["fingerprint"] = body.to_json()
         return data
 
     @classmethod
@@ -88,6 +97,8 @@ class Article:
         for name in ("published", "fetched"):
             if data.get(name):
                 data[name] = datetime.fromisoformat(data[name])
+        if data.get("fingerprint") is not None:
+            data["fingerprint"] = Fingerprint.from_json(data["fingerprint"])
         return cls(**data)
 
 

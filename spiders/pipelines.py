@@ -1,6 +1,7 @@
 """Writing the crawl's articles to a JSON-lines file, once per canonical URL.
 
-Enabled by ``NEWSWATCH_OUTPUT`` (a file path). Each line is ``Article.to_dict()``; an item that
+Enabled by ``NEWSWATCH_OUTPUT`` (a file path). Each line is ``Article.to_dict()`` with the
+body's fingerprint, made here so that the store does not make it after the crawl; an item that
 is not a valid Article is dropped with the reason. Stats keys: ``newswatch/items/written``,
 ``newswatch/items/duplicate``, ``newswatch/items/invalid``, and ``newswatch/output/error``
 (with ``newswatch/output/errno``) when the file cannot be written: the crawl then stops, since
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from spiders.items import Article
+from store.fingerprint import fingerprint
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -73,6 +76,8 @@ class JsonLinesPipeline:
         self._seen.add(article.canonical_url)
         if self._file is None:
             raise RuntimeError("JsonLinesPipeline.process_item() called before open_spider()")
+        if article.fingerprint is None:
+            article = replace(article, fingerprint=fingerprint(article.text))
         try:
             self._file.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
             self._file.flush()

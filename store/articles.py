@@ -76,14 +76,15 @@ def save_articles(
     """Save a crawl's articles, as ``save_article`` does each; returns the new and updated ones.
 
     The stored articles among them are read in a few queries up front rather than one per
-    article: most of a crawl is new, and a lookup per article was a round trip each. The
-    bodies are fingerprinted before the first query, since on SQLite the transaction holds the
-    write lock from then on and crawl children reading the store wait for it.
+    article: most of a crawl is new, and a lookup per article was a round trip each. Bodies
+    the crawl child did not fingerprint are fingerprinted before the first query, since on
+    SQLite the transaction holds the write lock from then on and crawl children reading the
+    store wait for it.
     """
     crawled = list(crawled)
     keys = [canonical_url(c.canonical_url) for c in crawled]
     # Stored ones are rare (a crawl skips stored URLs unless their listing says they changed).
-    bodies = [fingerprint(c.text) for c in crawled]
+    bodies = [c.fingerprint or fingerprint(c.text) for c in crawled]
     stored = _stored_articles(session, keys)
     written: set[str] = set()  # stored by this call: a second copy of one URL looks it up again
     saved = []
@@ -118,7 +119,7 @@ def _save(
     if existing is not None:
         return _update(session, existing, crawled, digest, window=window)
     if body is None:
-        body = fingerprint(crawled.text)
+        body = crawled.fingerprint or fingerprint(crawled.text)
     at = unix_time_of(crawled.published, crawled.fetched)
     found = look_up(session, body, at=at, window=window)
     copy_of = found.copy_of

@@ -21,6 +21,7 @@ made needs a migration that rebuilds ``story_keys``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import re
@@ -33,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
+from typing import Any
 
 SHINGLE_WORDS = 5
 SAMPLE = 8  # one shingle in eight becomes a key
@@ -83,13 +85,30 @@ class Fingerprint:
         return packed.tobytes()
 
     @classmethod
-    def unpack(cls, data: bytes) -> Fingerprint:
+    def unpack(cls, data: bytes, keys: Iterable[int] = ()) -> Fingerprint:
         """Stored shingles, enough to compare (``resemblance``); keys are not stored with them."""
         shingles = array("I")
         shingles.frombytes(data)
         if sys.byteorder == "big":
             shingles.byteswap()
-        return cls(shingles=tuple(shingles), keys=frozenset())
+        return cls(shingles=tuple(shingles), keys=frozenset(keys))
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole fingerprint as JSON values, for a crawl child to hand it over."""
+        return {"shingles": base64.b64encode(self.pack()).decode("ascii"),
+                "keys": sorted(self.keys)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fingerprint:
+        """A fingerprint from ``to_json``; ValueError when ``data`` is not one."""
+        try:
+            packed = base64.b64decode(data["shingles"], validate=True)
+            keys = [int(k) for k in data["keys"]]
+        except (KeyError, TypeError, ValueError) as exc:  # binascii.Error is a ValueError
+            raise ValueError(f"not a body fingerprint: {exc}") from None
+        if len(packed) % 4:
+            raise ValueError("not a body fingerprint: shingles are not 4 bytes each")
+        return cls.unpack(packed, keys)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from scrapy.utils.test import get_crawler
 
 from spiders.items import Article
 from spiders.pipelines import JsonLinesPipeline
+from store.fingerprint import fingerprint
 
 FETCHED = datetime(2024, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -38,8 +39,22 @@ def test_articles_are_written_one_per_line(pipeline, crawler):
     pipeline.close_spider()
 
     lines = pipeline.path.read_text().splitlines()
-    assert [Article.from_dict(json.loads(line)).to_dict() for line in lines] == [first, second]
+    written = [Article.from_dict(json.loads(line)) for line in lines]
+    assert [Article.from_dict(item) for item in (first, second)] == written
     assert crawler.stats.get_value("newswatch/items/written") == 2
+
+
+def test_each_article_is_written_with_its_body_fingerprint(pipeline):
+    text = ("The minister arrived in Paris on Monday for two days of talks. "
+            "She met her counterpart at the foreign ministry before a working lunch.")
+    item = Article(url="https://a.example/x/one", canonical_url="https://a.example/x/one",
+                   site="news", title="A story", text=text, fetched=FETCHED)
+    pipeline.process_item(item)
+    pipeline.close_spider()
+
+    written = Article.from_dict(json.loads(pipeline.path.read_text()))
+    assert written.fingerprint == fingerprint(text)
+    assert written.fingerprint.keys  # a body this long has index keys, and they come along
 
 
 def test_duplicates_by_canonical_url_are_dropped(pipeline, crawler):

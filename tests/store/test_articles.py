@@ -4,10 +4,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+import store.articles
 from spiders.items import Article as Crawled
 from store.articles import content_hash, is_stored, save_articles
 from store.db import session_factory
+from store.fingerprint import fingerprint
 from store.models import Article, Story
+from tests.store.story_pairs import PUTIN, PUTIN_LEDGER
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -78,6 +81,24 @@ def test_one_url_twice_in_one_crawl_is_one_article(database_url):
         assert [s.status for s in edited] == ["new", "updated"]
         assert edited[0].article_id == edited[1].article_id
         assert session.scalar(select(func.count()).select_from(Article)) == 2
+
+
+def test_a_body_the_crawl_child_fingerprinted_is_not_fingerprinted_again(database_url,
+                                                                          monkeypatch):
+    original = crawled(url="https://news.example/a", text=PUTIN)
+    copy = crawled(url="https://ledger.example/b", text=PUTIN_LEDGER)
+    original, copy = (Crawled.from_dict({**c.to_dict(), "fingerprint": fingerprint(c.text)
+                                         .to_json()}) for c in (original, copy))
+
+    def refuse(text: str) -> None:
+        raise AssertionError("fingerprinted again")
+
+    monkeypatch.setattr(store.articles, "fingerprint", refuse)
+    with session_factory(database_url).begin() as session:
+        saved = save_articles(session, [original, copy])
+    assert [s.status for s in saved] == ["new", "new"]
+    assert saved[1].copy_of == saved[0].article_id  # the carried fingerprints found the copy
+    assert saved[0].story_id == saved[1].story_id
 
 
 def test_two_workers_storing_one_url_at_once_keep_one_article(database_url):

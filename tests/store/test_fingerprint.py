@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.fingerprint import MIN_SHARED, fingerprint, key, resemblance, words
+from store.fingerprint import MIN_SHARED, Fingerprint, fingerprint, key, resemblance, words
 from tests.store.story_pairs import ECB, PUTIN
 
 
@@ -75,3 +76,20 @@ def test_any_text_has_a_fingerprint(text):
 def test_resemblance_is_symmetric(a, b):
     first, second = fingerprint(a), fingerprint(b)
     assert resemblance(first, second) == resemblance(second, first)
+
+
+@settings(deadline=None)
+@given(TEXT | SENTENCES)
+def test_a_fingerprint_survives_its_json_form(text):
+    body = fingerprint(text)
+    assert Fingerprint.from_json(body.to_json()) == body
+
+
+@pytest.mark.parametrize("data", [
+    {}, {"shingles": "AAAA"}, {"shingles": "not base64!", "keys": []},
+    {"shingles": "AAA=", "keys": []}, {"shingles": "AAAA", "keys": ["x"]},
+    {"shingles": 4, "keys": []},
+])
+def test_anything_else_is_not_a_fingerprint(data):
+    with pytest.raises(ValueError, match="not a body fingerprint"):
+        Fingerprint.from_json(data)
