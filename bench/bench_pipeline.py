@@ -67,7 +67,7 @@ def run() -> list[Figure]:
 
 def _newswatch_twice(corpus: Corpus, work: Path, api_url: str) -> tuple[dict, dict]:
     database = f"sqlite:///{work / 'newswatch.db'}"
-    with serve_corpus(corpus) as servers, HookReceiver() as hook:
+    with serve_corpus(corpus, prerender=True) as servers, HookReceiver() as hook:
         config = write_config(work / "newswatch.yaml", database=database,
                               sites=servers.site_configs(), channels={"hook": hook.url()})
         runs = []
@@ -106,7 +106,7 @@ def _newsplease(corpus: Corpus, work: Path) -> dict | str:
     """news-please over the newest pages of each site; a reason string when it cannot run."""
     per_site = max(1, NEWSPLEASE_PAGES // len(corpus.sites))
     try:
-        with serve_corpus(corpus, listed=per_site) as servers:
+        with serve_corpus(corpus, listed=per_site, prerender=True) as servers:
             result = run_newsplease([s.base_url for s in servers.values()], work / "newsplease")
             pages = servers.count_hits(kind="article")
     except NewsPleaseUnavailable as exc:
