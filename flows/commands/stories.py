@@ -3,31 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from datetime import UTC, datetime
 
-from flows.commands.options import add_config_option
+from flows.commands.options import add_config_option, add_since_option, since_time
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     stories = commands.add_parser(
         "stories", help="recent stories, newest first, with the sites that carried each copy"
     )
-    stories.add_argument("--since", default="1d", help="how far back to look (default: 1d)")
+    add_since_option(stories, "1d")
     add_config_option(stories)
     stories.set_defaults(handler=stories_command)
 
 
 def stories_command(args: argparse.Namespace) -> int:
     from alerts.safetext import one_line
-    from flows.config import load_config, parse_duration
+    from flows.config import load_config
     from store.db import session_factory
     from store.stories import recent_stories
 
-    try:
-        since = datetime.now(UTC) - parse_duration(args.since)
-    except ValueError as exc:
-        print(f"newswatch: --since: {exc}", file=sys.stderr)
+    since = since_time(args)
+    if since is None:
         return 2
     config = load_config(args.config)
     with session_factory(config.database)() as session:

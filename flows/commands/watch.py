@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 
 from alerts.safetext import one_line, runs
-from flows.commands.options import add_config_option
+from flows.commands.options import add_config_option, add_since_option, since_time
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -18,7 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "test", help="what QUERY would have matched in stored articles (nothing is sent)"
     )
     test.add_argument("query", metavar="QUERY", help='e.g. \'Putin visit -Ukraine\'')
-    test.add_argument("--since", default="30d", help="how far back to look (default: 30d)")
+    add_since_option(test, "30d")
     test.add_argument("--site", action="append", default=[], metavar="NAME", help="only this site")
     add_config_option(test)
     test.set_defaults(handler=test_command)
@@ -31,7 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def test_command(args: argparse.Namespace) -> int:
     from alerts.query import QueryError, parse
     from alerts.watching import search_stored
-    from flows.config import load_config, parse_duration
+    from flows.config import load_config
     from store.db import session_factory
 
     try:
@@ -39,10 +39,8 @@ def test_command(args: argparse.Namespace) -> int:
     except QueryError as exc:
         print(f"newswatch: query: {exc}", file=sys.stderr)
         return 2
-    try:
-        since = datetime.now(UTC) - parse_duration(args.since)
-    except ValueError as exc:
-        print(f"newswatch: --since: {exc}", file=sys.stderr)
+    since = since_time(args)
+    if since is None:
         return 2
     config = load_config(args.config)
     marker = _Marker(sys.stdout.isatty())

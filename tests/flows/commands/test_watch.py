@@ -112,6 +112,12 @@ def test_watch_test_reports_query_errors_with_position(config, capsys):
     assert err.startswith("newswatch: query: ") and "position 6" in err
 
 
+def test_watch_test_names_a_bad_since_in_one_line(config, capsys):
+    assert main(["watch", "test", "Putin", "--since", "a while", "--config", config]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("newswatch: --since: 'a while' is not a duration") and "\n" not in err
+
+
 def test_watch_list_shows_recent_match_counts(config, capsys):
     assert main(["watch", "list", "--config", config]) == 0
     lines = capsys.readouterr().out.splitlines()
