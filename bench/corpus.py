@@ -3,7 +3,8 @@
 Two outlets, The Gazette and The Herald, each served from its own origin
 (``http://127.0.0.1:PORT/``) by a threaded server. Every page is made on request from the seed,
 so ten thousand 100 KB pages cost no memory and the same ``Corpus`` serves the same bytes to
-every client. What a site serves::
+every client; ``serve_corpus(..., prerender=True)`` makes them all before serving instead,
+for timed crawls. What a site serves::
 
     /robots.txt              allows everything, names the sitemap index
     /                        the home page: links to the latest 60 articles

@@ -2,8 +2,8 @@
 
 They cross the process boundary as JSON lines, so they are frozen, keyword-only dataclasses
 with a ``to_dict`` / ``from_dict`` pair and nothing else. An article's body fingerprint
-(``store.fingerprint``) crosses with it when the crawl child made one: the child makes it
-beside the other crawl's pages, where the store would make it after the crawl, in one process.
+(``store.fingerprint``) crosses with it when the crawl child made one: children make them
+while the crawls run, one per site, rather than the store after the crawls, in one process.
 """
 
 from __future__ import annotations

@@ -86,7 +86,8 @@ class Fingerprint:
 
     @classmethod
     def unpack(cls, data: bytes, keys: Iterable[int] = ()) -> Fingerprint:
-        """Stored shingles, enough to compare (``resemblance``); keys are not stored with them."""
+        """Stored shingles, enough to compare (``resemblance``); keys are not stored with them,
+        so they are only here when given."""
         shingles = array("I")
         shingles.frombytes(data)
         if sys.byteorder == "big":
