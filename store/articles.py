@@ -116,10 +116,12 @@ def _save(
     """Save one article whose stored row (``existing``) was already looked up; ``body`` is
     its fingerprint when already made."""
     digest = content_hash(crawled.title, crawled.text)
-    if existing is not None:
-        return _update(session, existing, crawled, digest, window=window)
     if body is None:
-        body = crawled.fingerprint or fingerprint(crawled.text)
+        body = crawled.fingerprint
+    if existing is not None:
+        return _update(session, existing, crawled, digest, window=window, body=body)
+    if body is None:
+        body = fingerprint(crawled.text)
     at = unix_time_of(crawled.published, crawled.fetched)
     found = look_up(session, body, at=at, window=window)
     copy_of = found.copy_of
@@ -165,9 +167,10 @@ def _save(
 
 def _update(
     session: Session, existing: Article, crawled: CrawledArticle, digest: str, *,
-    window: timedelta,
+    window: timedelta, body: Fingerprint | None,
 ) -> SavedArticle | None:
-    """Mark a stored article checked; take the crawled text if it was edited."""
+    """Mark a stored article checked; take the crawled text (fingerprinted as ``body``, when
+    already made) if it was edited."""
     existing.checked = utcnow()
     if existing.content_hash == digest:
         return None
@@ -184,5 +187,5 @@ def _update(
     existing.match_pending = True
     session.flush()
     if (existing.body, unix_time(existing)) != indexed_as:
-        index_again(session, existing, window=window)
+        index_again(session, existing, window=window, body=body)
     return SavedArticle(article_id=existing.id, story_id=existing.story_id, status="updated")

@@ -174,12 +174,16 @@ def add_to_index(
     connection.exec_driver_sql(_add_shingles_sql(mark), (article_id, body.pack()))
 
 
-def index_again(session: Session, article: Article, *, window: timedelta) -> None:
-    """Index an article whose body or time changed; it stays in its story."""
+def index_again(
+    session: Session, article: Article, *, window: timedelta, body: Fingerprint | None = None
+) -> None:
+    """Index an article whose body or time changed; it stays in its story. ``body`` is the
+    fingerprint of its body, when already made."""
     connection = session.connection()
     connection.execute(delete(_KEYS).where(_KEYS.c.article_id == article.id))
     connection.execute(delete(_SHINGLES).where(_SHINGLES.c.article_id == article.id))
-    body = fingerprint(article.body)
+    if body is None:
+        body = fingerprint(article.body)
     at = unix_time(article)
     found = look_up(session, body, at=at, window=window)
     add_to_index(session, article.id, body, at=at, crowded=found.crowded)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 import store.articles
+import store.stories
 from spiders.items import Article as Crawled
 from store.articles import content_hash, is_stored, save_articles
 from store.db import session_factory
@@ -87,18 +88,22 @@ def test_a_body_the_crawl_child_fingerprinted_is_not_fingerprinted_again(databas
                                                                           monkeypatch):
     original = crawled(url="https://news.example/a", text=PUTIN)
     copy = crawled(url="https://ledger.example/b", text=PUTIN_LEDGER)
-    original, copy = (Crawled.from_dict({**c.to_dict(), "fingerprint": fingerprint(c.text)
-                                         .to_json()}) for c in (original, copy))
+    edited = crawled(url="https://news.example/a", text=PUTIN + "\n\nHe will also visit Tianjin.")
+    original, copy, edited = (Crawled.from_dict({**c.to_dict(), "fingerprint": fingerprint(c.text)
+                                                 .to_json()}) for c in (original, copy, edited))
 
     def refuse(text: str) -> None:
         raise AssertionError("fingerprinted again")
 
     monkeypatch.setattr(store.articles, "fingerprint", refuse)
+    monkeypatch.setattr(store.stories, "fingerprint", refuse)  # an edit is indexed again
     with session_factory(database_url).begin() as session:
         saved = save_articles(session, [original, copy])
+        again = save_articles(session, [edited])
     assert [s.status for s in saved] == ["new", "new"]
     assert saved[1].copy_of == saved[0].article_id  # the carried fingerprints found the copy
     assert saved[0].story_id == saved[1].story_id
+    assert [s.status for s in again] == ["updated"]
 
 
 def test_two_workers_storing_one_url_at_once_keep_one_article(database_url):
