@@ -15,9 +15,13 @@ $(STAMP): $(VENV)/bin/python pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/newswatch demo
 
+# Two workers: the flow tests spend much of their time waiting on child processes and servers.
+# Each worker has its own PostgreSQL database and Prefect test server (tests/conftest.py).
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(PYTHON) -m pytest -q $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -45,12 +46,28 @@ def courier_crawl(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> Cr
 
 
 @pytest.fixture(scope="session")
-def ledger_crawl(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
-    """The World Ledger, through its sitemap index and its World section page."""
+def _ledger(sample_site: SampleSiteServer,
+            tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, Counter[str]]:
+    base_url = sample_site.base_url
     site = SiteSpec(name="ledger", sitemaps=(f"{base_url}/ledger/sitemap.xml",),
                     start_urls=(f"{base_url}/ledger/world/",))
-    return crawl_site(site, workdir=tmp_path_factory.mktemp("ledger"), settings=FAST,
-                      timeout=120)
+    before = Counter(sample_site.hits)
+    result = crawl_site(site, workdir=tmp_path_factory.mktemp("ledger"), settings=FAST,
+                        timeout=120)
+    return result, sample_site.hits - before
+
+
+@pytest.fixture(scope="session")
+def ledger_crawl(_ledger: tuple[CrawlResult, Counter[str]]) -> CrawlResult:
+    """The World Ledger, through its sitemap index and its World section page."""
+    return _ledger[0]
+
+
+@pytest.fixture(scope="session")
+def ledger_hits(_ledger: tuple[CrawlResult, Counter[str]]) -> Counter[str]:
+    """The requests of ``ledger_crawl`` alone, by path: other tests crawl the same server,
+    before or after it, in whatever order they run."""
+    return _ledger[1]
 
 
 @pytest.fixture(scope="session")

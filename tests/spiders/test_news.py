@@ -42,9 +42,9 @@ def test_feed_discovery(courier_crawl, base_url):
     assert result.stats["newswatch/items/written"] == 5
 
 
-def test_sitemap_index_news_sitemap_and_section_discovery(ledger_crawl, sample_site):
+def test_sitemap_index_news_sitemap_and_section_discovery(ledger_crawl, ledger_hits):
     result = ledger_crawl
-    hits = sample_site.hits
+    hits = ledger_hits
 
     assert not result.failed, result.errors
     assert result.errors == ()
@@ -62,9 +62,9 @@ def test_sitemap_index_news_sitemap_and_section_discovery(ledger_crawl, sample_s
         assert not any(path.startswith(prefix) for path in hits), prefix
 
 
-def test_each_article_is_fetched_once(ledger_crawl, sample_site):
+def test_each_article_is_fetched_once(ledger_crawl, ledger_hits):
     # Linked from the sitemap, the section page and its most-popular list with utm_ tags.
-    assert sample_site.hits["/ledger/news/88412/kremlin-confirms-putin-trip-to-beijing"] == 1
+    assert ledger_hits["/ledger/news/88412/kremlin-confirms-putin-trip-to-beijing"] == 1
     assert len({a.canonical_url for a in ledger_crawl.articles}) == 5
 
 
