@@ -61,6 +61,8 @@ from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from spiders.sample_server import serving
+
 __all__ = [
     "Corpus",
     "CorpusArticle",
@@ -761,12 +763,8 @@ def serve_corpus(corpus: Corpus, *, delay: float = 0.0, listed: int | None = Non
             server = CorpusServer(corpus, site.name, delay=delay, listed=listed)
             if prerender:
                 server.prerender()
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                      name=f"corpus-{site.name}", daemon=True)
-            thread.start()
-            stack.callback(server.server_close)
-            stack.callback(server.shutdown)
-            servers.servers[site.name] = server
+            servers.servers[site.name] = stack.enter_context(
+                serving(server, f"corpus-{site.name}"))
         yield servers
 
 

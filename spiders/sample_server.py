@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
+import socketserver
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 __all__ = ["SAMPLE_SITE", "SampleSiteServer", "sample_site_server", "serve_sample_site"]
@@ -176,12 +178,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+_Server = TypeVar("_Server", bound=socketserver.BaseServer)
+
+
 @contextmanager
-def sample_site_server(port: int = 0, *, root: Path = SAMPLE_SITE) -> Iterator[SampleSiteServer]:
-    """Run the sample site (or the site under ``root``) on 127.0.0.1 in a background thread;
-    yield the server."""
-    server = SampleSiteServer(("127.0.0.1", port), root=root)
-    thread = threading.Thread(target=server.serve_forever, name="sample-site", daemon=True)
+def serving(server: _Server, name: str, *, poll_interval: float = 0.1) -> Iterator[_Server]:
+    """Serve requests from a background thread until the block ends; then stop and close
+    ``server``. Tests and benchmarks run their loopback sites and receivers this way too."""
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True,
+                              kwargs={"poll_interval": poll_interval})
     thread.start()
     try:
         yield server
@@ -189,6 +194,14 @@ def sample_site_server(port: int = 0, *, root: Path = SAMPLE_SITE) -> Iterator[S
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def sample_site_server(port: int = 0, *, root: Path = SAMPLE_SITE) -> Iterator[SampleSiteServer]:
+    """Run the sample site (or the site under ``root``) on 127.0.0.1 in a background thread;
+    yield the server."""
+    with serving(SampleSiteServer(("127.0.0.1", port), root=root), "sample-site") as server:
+        yield server
 
 
 @contextmanager

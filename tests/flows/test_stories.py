@@ -15,7 +15,6 @@ at the store and match level below, so the rule holds whatever the crawler does.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -29,6 +28,7 @@ import spiders.middlewares
 from alerts.watching import match_articles
 from flows.cli import main
 from spiders.items import Article as Crawled
+from spiders.sample_server import serving
 from store.articles import save_articles
 from store.db import session_factory
 from store.models import Article, Match
@@ -121,12 +121,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def news_site() -> Iterator[NewsSite]:
-    server = NewsSite()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(NewsSite(), "news-site") as server:
+        yield server
 
 
 def write_config(tmp_path, database_url, site: NewsSite, hook: str) -> str:

@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -29,6 +28,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from spiders.sample_server import serving
 
 SLOW_SECONDS = 4
 HUGE_BYTES = 50 * 1024 * 1024
@@ -165,12 +166,5 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def bad_site() -> Iterator[BadSite]:
-    server = BadSite()
-    thread = threading.Thread(target=server.serve_forever, name="bad-site", daemon=True)
-    thread.start()
-    try:
+    with serving(BadSite(), "bad-site") as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
