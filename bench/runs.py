@@ -14,7 +14,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from spiders.sample_server import serving
 
 __all__ = ["HookReceiver", "RunResult", "newswatch_run", "prefect_server", "write_config",
            "crawl_seconds", "LOOPBACK_CRAWL"]
@@ -114,18 +115,17 @@ class HookReceiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serving = serving(self._server, "hook")
 
     def url(self) -> str:
         return f"json://127.0.0.1:{self._server.server_address[1]}/hook"
 
     def __enter__(self) -> HookReceiver:
-        self._thread.start()
+        self._serving.__enter__()
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def __exit__(self, *exc: Any) -> None:
+        self._serving.__exit__(*exc)
 
 
 def write_config(path: Path, *, database: str, sites: list[dict[str, Any]],
