@@ -25,6 +25,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from spiders.sample_server import serving
+
 LOOPBACK = "127.0.0.1"
 
 # Slack's webhook answers a plain `ok`; Apprise treats anything else as a failure.
@@ -65,9 +67,7 @@ class HttpReceiver:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((LOOPBACK, 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._serving = serving(self._server, "http-receiver", poll_interval=0.02)
 
     @property
     def port(self) -> int:
@@ -82,13 +82,11 @@ class HttpReceiver:
             self.requests.append(request)
 
     def __enter__(self) -> HttpReceiver:
-        self._thread.start()
+        self._serving.__enter__()
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+    def __exit__(self, *exc: Any) -> None:
+        self._serving.__exit__(*exc)
 
 
 def _handler_for(receiver: HttpReceiver) -> type[BaseHTTPRequestHandler]:
