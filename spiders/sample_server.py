@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["SAMPLE_SITE", "SampleSiteServer", "sample_site_server", "serve_sample_site"]
+__all__ = ["SAMPLE_SITE", "SampleSiteServer", "sample_site_server", "serve_sample_site", "serving"]
 
 #: Where the sample site's files live.
 SAMPLE_SITE = Path(__file__).with_name("sample_site")
