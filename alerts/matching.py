@@ -426,9 +426,6 @@ class Matcher:
                 found.append(Match(watch=name, snippet=snippet, marks=spans))
         return found
 
-    def _candidates(self, article: _Article) -> list[int]:
-        return self._index(article).candidates(article.key_set)
-
     def _index(self, article: _Article) -> WatchIndex:
         index = self._indexes.get(article.algorithm)
         if index is None:

@@ -156,13 +156,10 @@ class WatchIndex:
             check = self.checks[number] = compile_check(self._queries[number], self.term_keys)
         return check
 
-    def candidates(self, keys: set[str]) -> list[int]:
-        """The watches ``keys`` (an article's keys) hold every key of one way to match, in order."""
-        return self.lookup(keys)[0]
-
     def lookup(self, keys: set[str]) -> tuple[list[int], set[str]]:
-        """The candidates for an article's ``keys``, and the keys of the ways to match that let
-        them through (headline marks left off): the words their checks will look up."""
+        """The watches an article's ``keys`` hold every key of one way to match (in order),
+        and the keys of the ways to match that let them through (headline marks left off):
+        the words their checks will look up."""
         posted = self.posted
         found = set(self.always)
         wanted: set[str] = set()

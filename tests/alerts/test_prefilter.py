@@ -13,7 +13,7 @@ def candidates(watches: list[str], words: str, title: str = "") -> list[int]:
     index = WatchIndex([parse(w) for w in watches], KEY)
     keys = {KEY(w) for w in words.split()}
     keys |= {TITLE_MARK + KEY(w) for w in title.split()}
-    return index.candidates(keys)
+    return index.lookup(keys)[0]
 
 
 def test_a_watch_is_a_candidate_only_when_the_article_holds_all_it_needs():
