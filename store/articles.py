@@ -67,7 +67,7 @@ def save_article(
     """
     key = canonical_url(crawled.canonical_url)
     existing = session.scalar(select(Article).where(Article.canonical_url == key))
-    return _save(session, crawled, key, existing, window=window)
+    return _save(session, crawled, key, existing, window=window, body=crawled.fingerprint)
 
 
 def save_articles(
@@ -116,8 +116,6 @@ def _save(
     """Save one article whose stored row (``existing``) was already looked up; ``body`` is
     its fingerprint when already made."""
     digest = content_hash(crawled.title, crawled.text)
-    if body is None:
-        body = crawled.fingerprint
     if existing is not None:
         return _update(session, existing, crawled, digest, window=window, body=body)
     if body is None:
