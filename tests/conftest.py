@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
@@ -66,6 +67,7 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@functools.cache
 def _create_if_missing(url: str) -> None:
     """Make a worker's database on first use, from a connection to the given one."""
     if url == GIVEN_POSTGRES_URL or GIVEN_POSTGRES_URL is None:
