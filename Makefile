@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
-$(STAMP): $(VENV)/bin/python pyproject.toml
+# The matcher's C core is built by the install, so a change to it installs again.
+$(STAMP): $(VENV)/bin/python pyproject.toml alerts/_core.c
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
@@ -30,4 +31,4 @@ bench: $(STAMP)
 	$(PYTHON) -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info alerts/_core.*.so

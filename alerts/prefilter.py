@@ -17,6 +17,11 @@ from alerts.qcheck import Check, compile_check
 from alerts.query import And, Near, Not, Or, Query, Sentence, Term
 from alerts.text import WordKeys
 
+try:
+    from alerts._core import Postings
+except ImportError:  # installed without a C compiler: the look-up runs in Python
+    Postings = None
+
 __all__ = ["TITLE_MARK", "WatchIndex"]
 
 # Headline words are known to the pre-filter twice: as themselves and with this in front.
@@ -148,6 +153,7 @@ class WatchIndex:
                 posted.setdefault(rarest, []).append((number, keys - {rarest}))
         self.posted = {k: tuple(entries) for k, entries in posted.items()}
         self.posted_keys = frozenset(self.posted)
+        self._postings = Postings(self.posted, self.always, TITLE_MARK) if Postings else None
 
     def check(self, number: int) -> Check:
         """The check of watch ``number``: what the evaluator would answer, worked out flat."""
@@ -160,6 +166,12 @@ class WatchIndex:
         """The watches an article's ``keys`` hold every key of one way to match (in order),
         and the keys of the ways to match that let them through (headline marks left off):
         the words their checks will look up."""
+        if self._postings is not None:
+            return self._postings.lookup(keys)  # type: ignore[no-any-return]
+        return self.lookup_in_python(keys)
+
+    def lookup_in_python(self, keys: set[str]) -> tuple[list[int], set[str]]:
+        """``lookup`` without the C core: the same answer, and the tests' reference for it."""
         posted = self.posted
         found = set(self.always)
         wanted: set[str] = set()

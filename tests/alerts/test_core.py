@@ -1,0 +1,89 @@
+"""alerts._core: each compiled inner loop gives what its twin in Python gives."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import alerts.matching
+import alerts.prefilter
+from alerts.matching import Document, Matcher, fill_positions_in_python
+from alerts.prefilter import TITLE_MARK, WatchIndex
+from alerts.query import parse
+from alerts.text import word_key_for
+
+core = pytest.importorskip("alerts._core", reason="the C core is not built (no C compiler?)")
+
+KEY = word_key_for("en")
+_WORDS = ["putin", "visit", "china", "xi", "talks", "gaza", "summit", "trade", "ankara", "rates"]
+_words = st.sampled_from(_WORDS)
+
+
+def _watch_texts():
+    word = _words | _words.map(lambda w: f"title:{w}")
+    phrase = st.lists(_words, min_size=2, max_size=3).map(lambda ws: '"' + " ".join(ws) + '"')
+    leaf = word | phrase | st.sampled_from(["site:bbc.com", "lang:de"])
+    return st.recursive(leaf, lambda inner: st.one_of(
+        st.tuples(inner, inner).map(" ".join),
+        st.tuples(inner, inner).map(" OR ".join),
+        st.tuples(inner, inner).map(lambda t: f"({t[0]}) AND ({t[1]})"),
+        st.tuples(_words, st.integers(0, 3), _words).map("{0[0]} NEAR/{0[1]} {0[2]}".format),
+        st.tuples(inner, _words).map(lambda t: f"{t[0]} -{t[1]}"),
+    ), max_leaves=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_watch_texts(), min_size=1, max_size=30),
+       st.sets(_words, max_size=8), st.sets(_words, max_size=3))
+def test_postings_look_up_what_the_index_looks_up_in_python(texts, body, title):
+    index = WatchIndex([parse(text) for text in texts], KEY)
+    keys = {KEY(w) for w in body} | {TITLE_MARK + KEY(w) for w in title}
+    compiled = core.Postings(index.posted, index.always, TITLE_MARK)
+    assert compiled.lookup(keys) == index.lookup_in_python(keys)
+    assert compiled.lookup(frozenset(keys)) == index.lookup_in_python(keys)
+
+
+def test_postings_hold_many_watches_and_long_phrases():
+    phrase = '"' + " ".join(_WORDS) + '"'  # nine keys besides the one posted under
+    texts = [f"{a} {b}" for a in _WORDS for b in _WORDS] * 50 + [phrase, "site:x"]
+    index = WatchIndex([parse(text) for text in texts], KEY)
+    compiled = core.Postings(index.posted, index.always, TITLE_MARK)
+    for keys in ({KEY(w) for w in _WORDS}, {KEY("putin"), KEY("visit")}, set()):
+        assert compiled.lookup(keys) == index.lookup_in_python(keys)
+
+
+def test_postings_refuse_what_is_not_a_set_of_keys():
+    compiled = core.Postings({"putin": ((0, frozenset()),)}, [], TITLE_MARK)
+    with pytest.raises(TypeError, match="set of keys"):
+        compiled.lookup(["putin"])
+    with pytest.raises(TypeError, match="a posting must be"):
+        core.Postings({"putin": ((0,),)}, [], TITLE_MARK)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_words, max_size=40), st.none() | st.sets(_words))
+def test_fill_positions_fills_what_the_loop_in_python_fills(keys, wanted):
+    compiled: dict[str, list[int]] = {"putin": [99]}  # a key known already is appended to
+    in_python: dict[str, list[int]] = {"putin": [99]}
+    core.fill_positions(compiled, keys, wanted)
+    fill_positions_in_python(in_python, keys, wanted)
+    assert compiled == in_python
+
+
+def _sentences():
+    return st.lists(st.lists(_words, min_size=1, max_size=8).map(
+        lambda ws: " ".join(ws).capitalize() + "."), min_size=1, max_size=6).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_watch_texts(), min_size=1, max_size=40), st.lists(_words, max_size=4),
+       _sentences())
+def test_the_matcher_matches_alike_with_and_without_the_core(texts, title, body):
+    watches = {f"w{number}": text for number, text in enumerate(texts)}
+    document = Document(title=" ".join(title), text=body, site="bbc", language="en")
+    compiled = Matcher(watches).match(document)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(alerts.prefilter, "Postings", None)
+        patch.setattr(alerts.matching, "fill_positions", fill_positions_in_python)
+        assert Matcher(watches).match(document) == compiled
