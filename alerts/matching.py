@@ -21,15 +21,18 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import compress
+from typing import Any
 from urllib.parse import urlsplit
 
 from alerts.prefilter import TITLE_MARK, WatchIndex
-from alerts.qsnippet import Piece, build_snippet
+from alerts.qsnippet import ELLIPSIS, MIN_SHARE, Piece, build_snippet
 from alerts.query import And, Lang, Near, Not, Or, Query, Sentence, Site, Term, parse
 from alerts.text import (
     WordSpans,
     guess_language,
+    is_plain,
     snowball_language,
+    split_run,
     split_sentences,
     word_key_for,
 )
@@ -98,8 +101,9 @@ def fill_positions_in_python(positions: dict[str, list[int]], keys: list[str],
 
 
 try:
-    from alerts._core import fill_positions
+    from alerts._core import Snippets, fill_positions
 except ImportError:  # installed without a C compiler
+    Snippets = None
     fill_positions = fill_positions_in_python
 
 
@@ -148,6 +152,7 @@ class _Article:
         self._offsets: dict[int, WordSpans] = {}
         self._pieces: dict[tuple[int, tuple[int, ...]], Piece] = {}
         self.host = _host(doc.url)
+        self.snippets: Any = None  # the C core's, made for the first match
 
     def source(self, sentence: int) -> str:
         return self.doc.title if sentence == _TITLE else self.doc.text
@@ -354,6 +359,19 @@ def _language_matches(code: str, doc: Document) -> bool:
 
 
 def _snippet(article: _Article, marks: frozenset[int]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    if Snippets is None:
+        return snippet_in_python(article, marks)
+    if article.snippets is None:
+        doc = article.doc
+        article.snippets = Snippets(doc.title, doc.text, article.sentences, article.first,
+                                    article.keys, split_run, is_plain, SNIPPET_CHARS, MIN_SHARE,
+                                    ELLIPSIS)
+    return article.snippets.snippet(marks)  # type: ignore[no-any-return]
+
+
+def snippet_in_python(article: _Article,
+                      marks: frozenset[int]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The snippet of a match marking ``marks``: the C core's ``Snippets.snippet`` in Python."""
     ordered = sorted(marks)
     numbers = list(map(article.sentence_of.__getitem__, ordered))  # each mark's sentence
     # Show each matched word at least once, in as few sentences as it takes. When no word is

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-__all__ = ["ELLIPSIS", "Piece", "build_snippet"]
+__all__ = ["ELLIPSIS", "MIN_SHARE", "Piece", "build_snippet"]
 
 ELLIPSIS = "…"
-_MIN_SHARE = 80  # characters of context a sentence keeps however many are shown
+MIN_SHARE = 80  # characters of context a sentence keeps however many are shown
 _SPACE = re.compile(r"\s")  # what str.isspace() holds for, found in C
 
 Marks = tuple[tuple[int, int], ...]
@@ -33,7 +33,7 @@ def build_snippet(pieces: list[Piece], limit: int) -> tuple[str, Marks]:
     texts = [piece.text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
              for piece in pieces]
     trim = sum(map(len, texts)) + 3 * (len(pieces) - 1) > limit
-    share = limit if len(pieces) <= 1 else max(limit // len(pieces), _MIN_SHARE)
+    share = limit if len(pieces) <= 1 else max(limit // len(pieces), MIN_SHARE)
     out, marks, previous = "", [], -1
     for piece, text in zip(pieces, texts, strict=True):
         spans = piece.marks

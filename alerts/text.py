@@ -32,7 +32,9 @@ __all__ = [
     "WordSpans",
     "fold",
     "guess_language",
+    "is_plain",
     "snowball_language",
+    "split_run",
     "split_sentences",
     "stemmer_for",
     "tokenize",
@@ -129,7 +131,7 @@ class WordSpans:
         self.text = span = text[start:end]
         self.runs = runs = span.split(" ")
         # The runs that are not one word from end to end, in order, with their words' spans.
-        if span.isascii() or not _special().search(span):
+        if is_plain(span):
             others = compress(count(), map(not_, map(str.isalpha, runs)))
             self.others = [(run, _plain_run_spans(runs[run])) for run in others]
         else:
@@ -161,6 +163,18 @@ class WordSpans:
             extra += len(spans) - 1
         run = number - extra
         return run, (0, len(self.runs[run]))
+
+
+def is_plain(text: str) -> bool:
+    """Whether ``text`` holds none of the characters only the full word pattern knows, so
+    that a run of letters in it is one word."""
+    return text.isascii() or not _special().search(text)
+
+
+def split_run(run: str, plain: bool) -> tuple[tuple[int, int], ...]:
+    """The spans of the words of a run of text between spaces, as ``WordSpans`` finds them;
+    ``plain`` tells whether the run's text ``is_plain``."""
+    return _plain_run_spans(run) if plain else _RUN_SPANS[run]
 
 
 def _plain_run_spans(run: str) -> tuple[tuple[int, int], ...]:

@@ -8,10 +8,18 @@ from hypothesis import strategies as st
 
 import alerts.matching
 import alerts.prefilter
-from alerts.matching import Document, Matcher, fill_positions_in_python
+from alerts.matching import (
+    SNIPPET_CHARS,
+    Document,
+    Matcher,
+    _Article,
+    fill_positions_in_python,
+    snippet_in_python,
+)
 from alerts.prefilter import TITLE_MARK, WatchIndex
+from alerts.qsnippet import ELLIPSIS, MIN_SHARE
 from alerts.query import parse
-from alerts.text import word_key_for
+from alerts.text import is_plain, split_run, word_key_for
 
 core = pytest.importorskip("alerts._core", reason="the C core is not built (no C compiler?)")
 
@@ -71,6 +79,40 @@ def test_fill_positions_fills_what_the_loop_in_python_fills(keys, wanted):
     assert compiled == in_python
 
 
+# Words of every kind the word finder knows: accents, Cyrillic, Chinese characters, acronyms,
+# numbers, elisions, joined words, signs stuck to words, line breaks, tabs and ellipses.
+_PIECES = ["Putin", "visit", "Türkiye", "Путин", "визит", "中国", "U.S.", "3.5", "$190", "l'Élysée",
+           "Xi-Putin", "talks,", "(Gaza)", "“quoted”", "deal.", "…", "-", "\n", "\t", "  ",
+           "extraordinarily", "summit", "Mr.", "नमस्ते", "e\u0301t\u0301e"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=6),
+       st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=60), max_size=8),
+       st.data())
+def test_snippets_are_what_the_python_twin_makes(title, paragraphs, data):
+    separator = data.draw(st.sampled_from([" ", ". ", ".\n"]))
+    text = separator.join(" ".join(words) for words in paragraphs)
+    article = _Article(Document(title=" ".join(title), text=text, language="en"))
+    snippets = core.Snippets(article.doc.title, article.doc.text, article.sentences,
+                             article.first, article.keys, split_run, is_plain, SNIPPET_CHARS,
+                             MIN_SHARE, ELLIPSIS)
+    words = range(len(article.keys))
+    for _ in range(3):
+        marks = frozenset(data.draw(st.lists(st.sampled_from(words), max_size=12))
+                          if article.keys else [])
+        assert snippets.snippet(marks) == snippet_in_python(article, marks)
+
+
+def test_snippets_refuse_marks_outside_the_article():
+    article = _Article(Document(title="Putin visit", text="Talks in China.", language="en"))
+    snippets = core.Snippets(article.doc.title, article.doc.text, article.sentences,
+                             article.first, article.keys, split_run, is_plain, SNIPPET_CHARS,
+                             MIN_SHARE, ELLIPSIS)
+    with pytest.raises(IndexError, match="not in the article"):
+        snippets.snippet(frozenset({99}))
+
+
 def _sentences():
     return st.lists(st.lists(_words, min_size=1, max_size=8).map(
         lambda ws: " ".join(ws).capitalize() + "."), min_size=1, max_size=6).map(" ".join)
@@ -86,4 +128,5 @@ def test_the_matcher_matches_alike_with_and_without_the_core(texts, title, body)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(alerts.prefilter, "Postings", None)
         patch.setattr(alerts.matching, "fill_positions", fill_positions_in_python)
+        patch.setattr(alerts.matching, "Snippets", None)
         assert Matcher(watches).match(document) == compiled
