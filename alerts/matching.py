@@ -447,13 +447,9 @@ class Matcher:
             article.index_words(wanted)
         evaluator = _Evaluator(article, index.term_keys)
         found = []
-        checks = index.checks
-        for number in candidates:
-            marks = (checks[number] or index.check(number))(evaluator)
-            if marks is not None:
-                name = self._watches[number][0]
-                snippet, spans = _snippet(article, marks)
-                found.append(Match(watch=name, snippet=snippet, marks=spans))
+        for number, marks in _verify(index, candidates, article, evaluator):
+            snippet, spans = _snippet(article, marks)
+            found.append(Match(watch=self._watches[number][0], snippet=snippet, marks=spans))
         return found
 
     def _index(self, article: _Article) -> WatchIndex:
@@ -462,6 +458,27 @@ class Matcher:
             queries = (query for _, query in self._watches)
             index = self._indexes[article.algorithm] = WatchIndex(queries, article.key)
         return index
+
+
+def _verify(index: WatchIndex, candidates: list[int], article: _Article,
+            evaluator: _Evaluator) -> list[tuple[int, frozenset[int]]]:
+    """The candidates whose checks hold in the article, with the words each marks."""
+    if index.core_checks is not None:
+        return index.core_checks.run(  # type: ignore[no-any-return]
+            candidates, article._positions, article.positions, article.sentence_of,
+            lambda number: index.check(number)(evaluator))
+    return verify_in_python(index, candidates, evaluator)
+
+
+def verify_in_python(index: WatchIndex, candidates: list[int],
+                     evaluator: _Evaluator) -> list[tuple[int, frozenset[int]]]:
+    """``_verify`` without the C core: the same answer, and the tests' reference for it."""
+    checks, found = index.checks, []
+    for number in candidates:
+        marks = (checks[number] or index.check(number))(evaluator)
+        if marks is not None:
+            found.append((number, marks))
+    return found
 
 
 def matches(query: Query | str, doc: Document) -> Match | None:

@@ -13,14 +13,14 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from alerts.qcheck import Check, compile_check
+from alerts.qcheck import Check, Plan, build_check, plan_check
 from alerts.query import And, Near, Not, Or, Query, Sentence, Term
 from alerts.text import WordKeys
 
 try:
-    from alerts._core import Postings
-except ImportError:  # installed without a C compiler: the look-up runs in Python
-    Postings = None
+    from alerts._core import Checks, Postings
+except ImportError:  # installed without a C compiler: the look-up and checks run in Python
+    Checks = Postings = None
 
 __all__ = ["TITLE_MARK", "WatchIndex"]
 
@@ -154,12 +154,18 @@ class WatchIndex:
         self.posted = {k: tuple(entries) for k, entries in posted.items()}
         self.posted_keys = frozenset(self.posted)
         self._postings = Postings(self.posted, self.always, TITLE_MARK) if Postings else None
+        # The same checks in the C core, each laid out from its plan on first use.
+        self.core_checks = Checks(len(queries_list), self.plan) if Checks else None
+
+    def plan(self, number: int) -> Plan:
+        """The plan of watch ``number``'s check (``qcheck.plan_check``)."""
+        return plan_check(self._queries[number], self.term_keys)
 
     def check(self, number: int) -> Check:
         """The check of watch ``number``: what the evaluator would answer, worked out flat."""
         check = self.checks[number]
         if check is None:
-            check = self.checks[number] = compile_check(self._queries[number], self.term_keys)
+            check = self.checks[number] = build_check(self.plan(number))
         return check
 
     def lookup(self, keys: set[str]) -> tuple[list[int], set[str]]:

@@ -13,11 +13,11 @@ words marked, or None.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from alerts.query import And, Near, Not, Or, Query, Sentence, Term
 
-__all__ = ["Check", "Place", "compile_check"]
+__all__ = ["Check", "Place", "Plan", "build_check", "compile_check", "plan_check"]
 
 _TITLE = 0  # the headline is sentence 0
 _Span = tuple[int, int, tuple[int, ...]]
@@ -39,28 +39,66 @@ class Place(Protocol):
 Check = Callable[[Place], _Marks]
 
 
-def compile_check(node: Query, term_keys: dict[int, list[str]]) -> Check:
-    """A check giving what ``evaluate(node)`` gives, in one article; ``term_keys`` holds the
+# A plan: what a check does, as nested tuples the C core can run too (``alerts._core.Checks``):
+#   ("words", groups)                 each group's words (``_Group``) must have a place
+#   ("sentence", parts, keys)         every part in one sentence; ``keys`` the one-word parts'
+#   ("near", left, right, distance)   two words NEAR each other
+#   ("all", plans) / ("any", plans) / ("none", plan)
+#   ("phrase", node) / ("evaluate", node)   worked out by the evaluator
+Plan = tuple[Any, ...]
+
+
+def plan_check(node: Query, term_keys: dict[int, list[str]]) -> Plan:
+    """The plan of the check giving what ``evaluate(node)`` gives; ``term_keys`` holds the
     keys of every Term of ``node`` by the node's identity."""
     groups = _word_groups(node, term_keys)
     if groups is not None:
-        return _words(groups)
+        return ("words", groups)
     if isinstance(node, Term):  # a phrase: one word would have made a group
-        return _phrase(node)
+        return ("phrase", node)
     if isinstance(node, Sentence) and all(
             isinstance(part, Term) and not part.title for part in node.parts):
-        return _sentence(node.parts, term_keys)  # type: ignore[arg-type]
+        keys = tuple(term_keys[id(part)][0] if len(part.words) == 1 else None  # type: ignore[union-attr]
+                     for part in node.parts)
+        return ("sentence", node.parts, keys)
     if isinstance(node, And):
-        return _all([compile_check(part, term_keys) for part in node.parts])
+        return ("all", tuple(plan_check(part, term_keys) for part in node.parts))
     if isinstance(node, Or):
-        return _any([compile_check(part, term_keys) for part in node.parts])
+        return ("any", tuple(plan_check(part, term_keys) for part in node.parts))
     if isinstance(node, Not):
-        return _none(compile_check(node.part, term_keys))
+        return ("none", plan_check(node.part, term_keys))
     if isinstance(node, Near) and all(
             isinstance(side, Term) and len(side.words) == 1 and not side.title
             for side in (node.left, node.right)):
         left, right = (term_keys[id(side)][0] for side in (node.left, node.right))  # type: ignore[attr-defined]
-        return _near(left, right, node.distance)
+        return ("near", left, right, node.distance)
+    return ("evaluate", node)
+
+
+def compile_check(node: Query, term_keys: dict[int, list[str]]) -> Check:
+    """A check giving what ``evaluate(node)`` gives, in one article; ``term_keys`` holds the
+    keys of every Term of ``node`` by the node's identity."""
+    return build_check(plan_check(node, term_keys))
+
+
+def build_check(plan: Plan) -> Check:
+    """The check a plan describes, in Python."""
+    kind = plan[0]
+    if kind == "words":
+        return _words(plan[1])
+    if kind == "phrase":
+        return _phrase(plan[1])
+    if kind == "sentence":
+        return _sentence(plan[1], plan[2])
+    if kind == "near":
+        return _near(*plan[1:])
+    if kind == "all":
+        return _all([build_check(part) for part in plan[1]])
+    if kind == "any":
+        return _any([build_check(part) for part in plan[1]])
+    if kind == "none":
+        return _none(build_check(plan[1]))
+    node = plan[1]
     return lambda place: place.evaluate(node)
 
 
@@ -110,10 +148,9 @@ def _phrase(node: Term) -> Check:
     return phrase
 
 
-def _sentence(parts: Sequence[Term], term_keys: dict[int, list[str]]) -> Check:
+def _sentence(parts: Sequence[Term], words: Sequence[str | None]) -> Check:
     # Each part's words in the sentences where every part has some: those sentences match,
     # and within them each part marks all its words, as the evaluator's one-sentence rule does.
-    words = tuple(term_keys[id(part)][0] if len(part.words) == 1 else None for part in parts)
 
     def one_sentence(place: Place) -> _Marks:
         sentence_of = place.sentence_of

@@ -13,8 +13,10 @@ from alerts.matching import (
     Document,
     Matcher,
     _Article,
+    _Evaluator,
     fill_positions_in_python,
     snippet_in_python,
+    verify_in_python,
 )
 from alerts.prefilter import TITLE_MARK, WatchIndex
 from alerts.qsnippet import ELLIPSIS, MIN_SHARE
@@ -118,6 +120,31 @@ def _sentences():
         lambda ws: " ".join(ws).capitalize() + "."), min_size=1, max_size=6).map(" ".join)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_watch_texts(), min_size=1, max_size=30), st.lists(_words, max_size=4),
+       _sentences(), st.none() | st.sets(_words.map(KEY)))
+def test_checks_mark_what_the_checks_in_python_mark(texts, title, body, indexed):
+    matcher = Matcher({f"w{number}": text for number, text in enumerate(texts)})
+    article = _Article(Document(title=" ".join(title), text=body, language="en"))
+    if indexed is not None:  # as for many candidates: some keys' positions found up front
+        article.index_words(indexed)
+    index = matcher._index(article)
+    everyone = list(range(len(texts)))
+    evaluator = _Evaluator(article, index.term_keys)
+    compiled = index.core_checks.run(everyone, article._positions, article.positions,
+                                     article.sentence_of, lambda n: index.check(n)(evaluator))
+    assert compiled == verify_in_python(index, everyone, _Evaluator(article, index.term_keys))
+
+
+def test_checks_refuse_plans_they_do_not_know_and_watches_that_are_not_there():
+    article = _Article(Document(title="Putin visit", text="Talks in China.", language="en"))
+    place = (article._positions, article.positions, article.sentence_of, lambda n: None)
+    with pytest.raises(ValueError, match="unknown kind: guess"):
+        core.Checks(1, lambda number: ("guess", ())).run([0], *place)
+    with pytest.raises(IndexError, match="no such watch"):
+        core.Checks(1, lambda number: ("words", ())).run([1], *place)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_watch_texts(), min_size=1, max_size=40), st.lists(_words, max_size=4),
        _sentences())
@@ -127,6 +154,7 @@ def test_the_matcher_matches_alike_with_and_without_the_core(texts, title, body)
     compiled = Matcher(watches).match(document)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(alerts.prefilter, "Postings", None)
+        patch.setattr(alerts.prefilter, "Checks", None)
         patch.setattr(alerts.matching, "fill_positions", fill_positions_in_python)
         patch.setattr(alerts.matching, "Snippets", None)
         assert Matcher(watches).match(document) == compiled
