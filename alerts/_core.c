@@ -325,11 +325,9 @@ push_number(Numbers *numbers, uint32_t number)
 
 /* One key of the article: the watches posted under it whose other keys the article holds. */
 static int
-look_up_key(Postings *self, PyObject *keys, PyObject *key, Numbers *found, PyObject *wanted)
+look_up_key(Postings *self, PyObject *keys, PyObject *key, Py_hash_t hash, Numbers *found,
+            PyObject *wanted)
 {
-    Py_hash_t hash = PyObject_Hash(key);
-    if (hash == -1)
-        return -1;
     if (!has_bit(self, hash))
         return 0;
     Slot *slot;
@@ -384,17 +382,28 @@ Postings_lookup(Postings *self, PyObject *keys)
     PyObject *wanted = PySet_New(NULL), *iterator = NULL, *key, *list = NULL, *result = NULL;
     if (wanted == NULL)
         return NULL;
+#if PY_VERSION_HEX < 0x030D0000
+    /* The set holds each key's hash: read there, most keys need no look at their own memory. */
+    Py_ssize_t position = 0;
+    Py_hash_t hash;
+    while (_PySet_NextEntry(keys, &position, &key, &hash)) {
+        if (look_up_key(self, keys, key, hash, &found, wanted) < 0)
+            goto done;
+    }
+#else
     iterator = PyObject_GetIter(keys);
     if (iterator == NULL)
         goto done;
     while ((key = PyIter_Next(iterator)) != NULL) {
-        int failed = look_up_key(self, keys, key, &found, wanted);
+        Py_hash_t hash = PyObject_Hash(key);
+        int failed = hash == -1 || look_up_key(self, keys, key, hash, &found, wanted) < 0;
         Py_DECREF(key);
         if (failed)
             goto done;
     }
     if (PyErr_Occurred())
         goto done;
+#endif
     for (size_t i = 0; i < self->always_count; i++) {
         if (push_number(&found, self->always[i]) < 0)
             goto done;
@@ -664,17 +673,24 @@ word_spans(Snippets *self, Py_ssize_t s)
     for (Py_ssize_t i = 0; i <= length; i++) {
         if (i < length && PyUnicode_READ(kind, data, i) != ' ')
             continue;
-        /* The run [run_start, i): one word when plain and all letters, else split in Python. */
-        int letters = plain && i > run_start;
-        for (Py_ssize_t j = run_start; letters && j < i; j++)
-            letters = Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, j));
-        if (letters) {
+        /* The run [run_start, i) in plain text: one word when all letters, or all letters
+         * but one sign at the end ("Beijing.", "Putin,"); any other run is split in Python. */
+        Py_ssize_t letters = 0;
+        while (plain && run_start + letters < i &&
+               Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, run_start + letters)))
+            letters++;
+        int one_word = plain && letters > 0 && run_start + letters >= i - 1;
+        if (one_word && run_start + letters == i - 1) {
+            Py_UCS4 last = PyUnicode_READ(kind, data, i - 1);
+            one_word = !Py_UNICODE_ISALNUM(last) && last != '_';
+        }
+        if (one_word) {
             if (found >= words) {
                 PyErr_SetString(PyExc_RuntimeError, "a sentence has more words than keys");
                 goto fail_sentence;
             }
             out[found].start = run_start;
-            out[found].end = i;
+            out[found].end = run_start + letters;
             found++;
         } else if (i > run_start || !plain) {
             PyObject *run = PyUnicode_Substring(sentence, run_start, i);
@@ -717,8 +733,10 @@ shown_text(Snippets *self, Py_ssize_t s)
     if (text == NULL)
         return NULL;
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
     for (Py_ssize_t i = 0; i < length; i++) {
-        Py_UCS4 c = PyUnicode_READ_CHAR(text, i);
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c == '\n' || c == '\r' || c == '\t') {
             /* Rare: copied, then changed where needed. */
             PyObject *copy = PyUnicode_New(length, PyUnicode_MAX_CHAR_VALUE(text));
@@ -748,7 +766,7 @@ typedef struct {
 static int
 is_space_at(PyObject *text, Py_ssize_t i)
 {
-    return Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(text, i));
+    return Py_UNICODE_ISSPACE(PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text), i));
 }
 
 /* qsnippet._window: about `size` characters holding text[low:high], cut at spaces. */

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -419,9 +420,11 @@ class WordKeys:
             if len(parts) > 1 and parts[0] in _ELISIONS:
                 parts.pop(0)
             word = "".join(parts)
+        # Interned: equal keys are one object, which every look-up of a key tells apart by its
+        # address alone ("Visit" and "visits" make equal keys from different words).
         if any(char.isdigit() for char in word):
-            return word
-        return self._stem(word)
+            return sys.intern(word)
+        return sys.intern(self._stem(word))
 
 
 @functools.cache

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sysconfig
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +27,12 @@ from alerts.qsnippet import ELLIPSIS, MIN_SHARE
 from alerts.query import parse
 from alerts.text import is_plain, split_run, word_key_for
 
-core = pytest.importorskip("alerts._core", reason="the C core is not built (no C compiler?)")
+try:
+    from alerts import _core as core
+except ImportError:  # installed without a C compiler: the tests below that need it skip
+    core = None
+
+needs_core = pytest.mark.skipif(core is None, reason="alerts._core is not built (no C compiler)")
 
 KEY = word_key_for("en")
 _WORDS = ["putin", "visit", "china", "xi", "talks", "gaza", "summit", "trade", "ankara", "rates"]
@@ -43,6 +52,7 @@ def _watch_texts():
     ), max_leaves=5)
 
 
+@needs_core
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_watch_texts(), min_size=1, max_size=30),
        st.sets(_words, max_size=8), st.sets(_words, max_size=3))
@@ -54,6 +64,7 @@ def test_postings_look_up_what_the_index_looks_up_in_python(texts, body, title):
     assert compiled.lookup(frozenset(keys)) == index.lookup_in_python(keys)
 
 
+@needs_core
 def test_postings_hold_many_watches_and_long_phrases():
     phrase = '"' + " ".join(_WORDS) + '"'  # nine keys besides the one posted under
     texts = [f"{a} {b}" for a in _WORDS for b in _WORDS] * 50 + [phrase, "site:x"]
@@ -63,6 +74,7 @@ def test_postings_hold_many_watches_and_long_phrases():
         assert compiled.lookup(keys) == index.lookup_in_python(keys)
 
 
+@needs_core
 def test_postings_refuse_what_is_not_a_set_of_keys():
     compiled = core.Postings({"putin": ((0, frozenset()),)}, [], TITLE_MARK)
     with pytest.raises(TypeError, match="set of keys"):
@@ -71,6 +83,7 @@ def test_postings_refuse_what_is_not_a_set_of_keys():
         core.Postings({"putin": ((0,),)}, [], TITLE_MARK)
 
 
+@needs_core
 @settings(max_examples=100, deadline=None)
 @given(st.lists(_words, max_size=40), st.none() | st.sets(_words))
 def test_fill_positions_fills_what_the_loop_in_python_fills(keys, wanted):
@@ -88,6 +101,7 @@ _PIECES = ["Putin", "visit", "Türkiye", "Путин", "визит", "中国", "
            "extraordinarily", "summit", "Mr.", "नमस्ते", "e\u0301t\u0301e"]
 
 
+@needs_core
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=6),
        st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=60), max_size=8),
@@ -106,6 +120,7 @@ def test_snippets_are_what_the_python_twin_makes(title, paragraphs, data):
         assert snippets.snippet(marks) == snippet_in_python(article, marks)
 
 
+@needs_core
 def test_snippets_refuse_marks_outside_the_article():
     article = _Article(Document(title="Putin visit", text="Talks in China.", language="en"))
     snippets = core.Snippets(article.doc.title, article.doc.text, article.sentences,
@@ -120,6 +135,7 @@ def _sentences():
         lambda ws: " ".join(ws).capitalize() + "."), min_size=1, max_size=6).map(" ".join)
 
 
+@needs_core
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_watch_texts(), min_size=1, max_size=30), st.lists(_words, max_size=4),
        _sentences(), st.none() | st.sets(_words.map(KEY)))
@@ -136,6 +152,7 @@ def test_checks_mark_what_the_checks_in_python_mark(texts, title, body, indexed)
     assert compiled == verify_in_python(index, everyone, _Evaluator(article, index.term_keys))
 
 
+@needs_core
 def test_checks_refuse_plans_they_do_not_know_and_watches_that_are_not_there():
     article = _Article(Document(title="Putin visit", text="Talks in China.", language="en"))
     place = (article._positions, article.positions, article.sentence_of, lambda n: None)
@@ -145,6 +162,7 @@ def test_checks_refuse_plans_they_do_not_know_and_watches_that_are_not_there():
         core.Checks(1, lambda number: ("words", ())).run([1], *place)
 
 
+@needs_core
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_watch_texts(), min_size=1, max_size=40), st.lists(_words, max_size=4),
        _sentences())
@@ -158,3 +176,13 @@ def test_the_matcher_matches_alike_with_and_without_the_core(texts, title, body)
         patch.setattr(alerts.matching, "fill_positions", fill_positions_in_python)
         patch.setattr(alerts.matching, "Snippets", None)
         assert Matcher(watches).match(document) == compiled
+
+
+def test_the_core_is_built_where_a_c_compiler_is():
+    # The extension is optional, so a failed build is silent, and matching many watches
+    # several times slower.
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None or not Path(sysconfig.get_paths()["include"],
+                                                  "Python.h").exists():
+        pytest.skip(f"no C compiler ({compiler}) or no Python headers to build alerts._core")
+    assert core is not None, "alerts._core did not build: run `make clean test`, read pip's output"
