@@ -12,21 +12,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Python's str.isalpha() and \w for one character, with ASCII answered without a table. */
+static inline int
+is_alpha(Py_UCS4 c)
+{
+    return c < 128 ? (c | 32) - 'a' < 26 : Py_UNICODE_ISALPHA(c);
+}
+
+static inline int
+is_word_char(Py_UCS4 c)
+{
+    if (c < 128)
+        return (c | 32) - 'a' < 26 || c - '0' < 10 || c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
+
+/* (start, end) as a tuple of two ints. */
+static PyObject *
+span_tuple(Py_ssize_t start, Py_ssize_t end)
+{
+    PyObject *tuple = PyTuple_New(2), *low, *high;
+    if (tuple == NULL)
+        return NULL;
+    if ((low = PyLong_FromSsize_t(start)) == NULL) {
+        Py_DECREF(tuple);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(tuple, 0, low);
+    if ((high = PyLong_FromSsize_t(end)) == NULL) {
+        Py_DECREF(tuple);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(tuple, 1, high);
+    return tuple;
+}
+
 /* -- Postings: the pre-filter's index ------------------------------------------------------ */
 
 typedef struct {
-    Py_hash_t hash;
-    PyObject *key;   /* NULL in an empty slot */
-    PyObject *plain; /* the key without the headline mark */
-    uint32_t start;  /* the slot's entries in `entries` */
-    uint32_t count;
+    uint32_t hash;  /* the key's hash, cut short */
+    uint32_t start; /* the slot's entries in `entries`, after how many there are */
+    PyObject *key;  /* NULL in an empty slot */
 } Slot;
 
 typedef struct {
     PyObject_HEAD
     Slot *slots;
+    PyObject **plains; /* each slot's key without the headline mark */
     size_t mask;       /* slots - 1, a power of two less one */
-    uint64_t *bits;    /* one bit per hash value seen, to pass over most keys without a miss */
+    uint64_t *bits;    /* two bits of one word per key, to pass over most keys without a miss */
     int bits_shift;
     uint32_t *entries; /* per entry: the watch, how many other keys, their numbers in `rest` */
     size_t entries_used;
@@ -37,17 +71,21 @@ typedef struct {
     size_t always_count;
 } Postings;
 
+/* The word of `bits` a hash is known by, and its two bits there. */
 static uint64_t
-bit_of(Py_hash_t hash, int shift)
+bits_of(Py_hash_t hash, int shift, size_t *word)
 {
-    return ((uint64_t)hash * UINT64_C(0x9E3779B97F4A7C15)) >> shift;
+    uint64_t mixed = (uint64_t)hash * UINT64_C(0x9E3779B97F4A7C15);
+    *word = (size_t)(mixed >> shift);
+    return (UINT64_C(1) << (mixed & 63)) | (UINT64_C(1) << ((mixed >> 6) & 63));
 }
 
 static int
-has_bit(const Postings *self, Py_hash_t hash)
+has_bits(const Postings *self, Py_hash_t hash)
 {
-    uint64_t bit = bit_of(hash, self->bits_shift);
-    return (self->bits[bit >> 6] >> (bit & 63)) & 1;
+    size_t word;
+    uint64_t bits = bits_of(hash, self->bits_shift, &word);
+    return (self->bits[word] & bits) == bits;
 }
 
 static PyObject *
@@ -74,7 +112,7 @@ find_slot(const Postings *self, PyObject *key, Py_hash_t hash, Slot **found)
             *found = slot;
             return 0;
         }
-        if (slot->hash == hash) {
+        if (slot->hash == (uint32_t)hash) {
             int equal = PyObject_RichCompareBool(slot->key, key, Py_EQ);
             if (equal < 0)
                 return -1;
@@ -93,7 +131,7 @@ Postings_dealloc(Postings *self)
     if (self->slots) {
         for (size_t i = 0; i <= self->mask; i++) {
             Py_XDECREF(self->slots[i].key);
-            Py_XDECREF(self->slots[i].plain);
+            Py_XDECREF(self->plains[i]);
         }
     }
     for (size_t i = 0; i < self->rest_count; i++) {
@@ -101,6 +139,7 @@ Postings_dealloc(Postings *self)
         Py_XDECREF(self->rest_plain[i]);
     }
     PyMem_Free(self->slots);
+    PyMem_Free(self->plains);
     PyMem_Free(self->bits);
     PyMem_Free(self->entries);
     PyMem_Free(self->rest);
@@ -117,8 +156,18 @@ add_entries(Postings *self, Slot *slot, PyObject *entries, PyObject *rest_number
     if (seq == NULL)
         return -1;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (self->entries_used + 1 > *entries_size) {
+        size_t size = (self->entries_used + 1) * 2;
+        uint32_t *grown = PyMem_Realloc(self->entries, size * sizeof(uint32_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        self->entries = grown;
+        *entries_size = size;
+    }
     slot->start = (uint32_t)self->entries_used;
-    slot->count = (uint32_t)n;
+    self->entries[self->entries_used++] = (uint32_t)n;
     for (Py_ssize_t e = 0; e < n; e++) {
         PyObject *watch, *rest;
         if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, e), "OO", &watch, &rest))
@@ -201,12 +250,12 @@ Postings_init(Postings *self, PyObject *args, PyObject *kwds)
     }
     Py_ssize_t keys = PyDict_GET_SIZE(posted);
     size_t capacity = 8;
-    while (capacity < (size_t)keys * 2)
+    while (capacity < (size_t)keys * 3 / 2) /* two thirds full at most */
         capacity <<= 1;
-    size_t bit_count = 64;
-    int shift = 64 - 6;
-    while (bit_count < (size_t)keys * 16) {
-        bit_count <<= 1;
+    size_t words = 2; /* of 64 bits: 16 bits a key, or more */
+    int shift = 63;
+    while (words * 64 < (size_t)keys * 16) {
+        words <<= 1;
         shift--;
     }
     /* No more other keys than the entries name, counted first so `rest` never moves. */
@@ -232,12 +281,13 @@ Postings_init(Postings *self, PyObject *args, PyObject *kwds)
         Py_DECREF(seq);
     }
     self->slots = PyMem_Calloc(capacity, sizeof(Slot));
+    self->plains = PyMem_Calloc(capacity, sizeof(PyObject *));
     self->mask = capacity - 1;
-    self->bits = PyMem_Calloc(bit_count / 64, sizeof(uint64_t));
+    self->bits = PyMem_Calloc(words, sizeof(uint64_t));
     self->bits_shift = shift;
     self->rest = PyMem_Calloc(rest_capacity, sizeof(PyObject *));
     self->rest_plain = PyMem_Calloc(rest_capacity, sizeof(PyObject *));
-    if (!self->slots || !self->bits || !self->rest || !self->rest_plain) {
+    if (!self->slots || !self->plains || !self->bits || !self->rest || !self->rest_plain) {
         PyErr_NoMemory();
         return -1;
     }
@@ -260,10 +310,11 @@ Postings_init(Postings *self, PyObject *args, PyObject *kwds)
             goto fail;
         Py_INCREF(key);
         slot->key = key;
-        slot->plain = plain;
-        slot->hash = hash;
-        uint64_t bit = bit_of(hash, shift);
-        self->bits[bit >> 6] |= UINT64_C(1) << (bit & 63);
+        slot->hash = (uint32_t)hash;
+        self->plains[slot - self->slots] = plain;
+        size_t word;
+        uint64_t bits = bits_of(hash, shift, &word);
+        self->bits[word] |= bits;
         if (add_entries(self, slot, value, rest_numbers, mark, &entries_size) < 0)
             goto fail;
     }
@@ -323,21 +374,14 @@ push_number(Numbers *numbers, uint32_t number)
     return 0;
 }
 
-/* One key of the article: the watches posted under it whose other keys the article holds. */
+/* The watches posted under one of the article's keys (in `slot`) whose other keys it holds. */
 static int
-look_up_key(Postings *self, PyObject *keys, PyObject *key, Py_hash_t hash, Numbers *found,
-            PyObject *wanted)
+look_up_slot(Postings *self, PyObject *keys, const Slot *slot, Numbers *found, PyObject *wanted)
 {
-    if (!has_bit(self, hash))
-        return 0;
-    Slot *slot;
-    if (find_slot(self, key, hash, &slot) < 0)
-        return -1;
-    if (slot->key == NULL)
-        return 0;
-    const uint32_t *entry = self->entries + slot->start;
+    const uint32_t *entry = self->entries + slot->start + 1;
+    uint32_t count = self->entries[slot->start];
     int wanted_key = 0;
-    for (uint32_t e = 0; e < slot->count; e++) {
+    for (uint32_t e = 0; e < count; e++) {
         uint32_t watch = entry[0], rest_count = entry[1];
         const uint32_t *rest = entry + 2;
         entry += 2 + rest_count;
@@ -357,9 +401,54 @@ look_up_key(Postings *self, PyObject *keys, PyObject *key, Py_hash_t hash, Numbe
                 return -1;
         }
     }
-    if (wanted_key && PySet_Add(wanted, slot->plain) < 0)
+    if (wanted_key && PySet_Add(wanted, self->plains[slot - self->slots]) < 0)
         return -1;
     return 0;
+}
+
+typedef struct {
+    PyObject *key; /* borrowed from the article's set */
+    Py_hash_t hash;
+    Slot *slot;
+} Passed;
+
+/* The article's keys that pass the bit filter, their slots fetched ahead: memory is read for
+ * many keys at once rather than one miss after the other. */
+static Py_ssize_t
+passing_keys(Postings *self, PyObject *keys, Passed *passed)
+{
+    Py_ssize_t count = 0;
+    PyObject *key;
+    Py_hash_t hash;
+#if PY_VERSION_HEX < 0x030D0000
+    /* The set holds each key's hash: read there, most keys need no look at their own memory. */
+    Py_ssize_t position = 0;
+    while (_PySet_NextEntry(keys, &position, &key, &hash)) {
+#else
+    PyObject *iterator = PyObject_GetIter(keys);
+    if (iterator == NULL)
+        return -1;
+    while ((key = PyIter_Next(iterator)) != NULL) {
+        Py_DECREF(key); /* the set holds it */
+        hash = PyObject_Hash(key);
+        if (hash == -1) {
+            Py_DECREF(iterator);
+            return -1;
+        }
+#endif
+        if (!has_bits(self, hash))
+            continue;
+        passed[count].key = key;
+        passed[count].hash = hash;
+        __builtin_prefetch(&self->slots[(size_t)hash & self->mask]);
+        count++;
+    }
+#if PY_VERSION_HEX >= 0x030D0000
+    Py_DECREF(iterator);
+    if (PyErr_Occurred())
+        return -1;
+#endif
+    return count;
 }
 
 PyDoc_STRVAR(Postings_lookup_doc,
@@ -379,31 +468,29 @@ Postings_lookup(Postings *self, PyObject *keys)
         return NULL;
     }
     Numbers found = {NULL, 0, 0};
-    PyObject *wanted = PySet_New(NULL), *iterator = NULL, *key, *list = NULL, *result = NULL;
+    Passed *passed = NULL;
+    PyObject *wanted = PySet_New(NULL), *list = NULL, *result = NULL;
     if (wanted == NULL)
         return NULL;
-#if PY_VERSION_HEX < 0x030D0000
-    /* The set holds each key's hash: read there, most keys need no look at their own memory. */
-    Py_ssize_t position = 0;
-    Py_hash_t hash;
-    while (_PySet_NextEntry(keys, &position, &key, &hash)) {
-        if (look_up_key(self, keys, key, hash, &found, wanted) < 0)
+    passed = PyMem_Calloc((size_t)PySet_GET_SIZE(keys) + 1, sizeof(Passed));
+    if (passed == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t count = passing_keys(self, keys, passed);
+    if (count < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (find_slot(self, passed[i].key, passed[i].hash, &passed[i].slot) < 0)
+            goto done;
+        if (passed[i].slot->key != NULL)
+            __builtin_prefetch(self->entries + passed[i].slot->start);
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (passed[i].slot->key != NULL &&
+            look_up_slot(self, keys, passed[i].slot, &found, wanted) < 0)
             goto done;
     }
-#else
-    iterator = PyObject_GetIter(keys);
-    if (iterator == NULL)
-        goto done;
-    while ((key = PyIter_Next(iterator)) != NULL) {
-        Py_hash_t hash = PyObject_Hash(key);
-        int failed = hash == -1 || look_up_key(self, keys, key, hash, &found, wanted) < 0;
-        Py_DECREF(key);
-        if (failed)
-            goto done;
-    }
-    if (PyErr_Occurred())
-        goto done;
-#endif
     for (size_t i = 0; i < self->always_count; i++) {
         if (push_number(&found, self->always[i]) < 0)
             goto done;
@@ -426,10 +513,10 @@ Postings_lookup(Postings *self, PyObject *keys)
     }
     result = PyTuple_Pack(2, list, wanted);
 done:
-    Py_XDECREF(iterator);
     Py_XDECREF(list);
     Py_DECREF(wanted);
     PyMem_Free(found.items);
+    PyMem_Free(passed);
     return result;
 }
 
@@ -526,6 +613,7 @@ typedef struct {
     PyObject *split_run, *is_plain; /* alerts.text's, to find words as WordSpans does */
     Py_ssize_t limit, min_share;
     Py_UCS4 ellipsis;
+    PyObject *space, *cut, *joiner, *empty; /* " ", "…", " … " and "", made once */
     Span **word_spans;       /* each sentence's words, found the first time it is shown */
     PyObject **texts;        /* each sentence's text, white space made spaces, likewise */
 } Snippets;
@@ -546,6 +634,10 @@ Snippets_dealloc(Snippets *self)
     Py_XDECREF(self->title);
     Py_XDECREF(self->text);
     Py_XDECREF(self->keys);
+    Py_XDECREF(self->space);
+    Py_XDECREF(self->cut);
+    Py_XDECREF(self->joiner);
+    Py_XDECREF(self->empty);
     Py_XDECREF(self->split_run);
     Py_XDECREF(self->is_plain);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -612,6 +704,13 @@ Snippets_init(Snippets *self, PyObject *args, PyObject *kwds)
     self->limit = limit;
     self->min_share = min_share;
     self->ellipsis = PyUnicode_READ_CHAR(ellipsis, 0);
+    Py_INCREF(ellipsis);
+    self->cut = ellipsis;
+    self->space = PyUnicode_FromString(" ");
+    self->joiner = PyUnicode_FromFormat(" %U ", ellipsis);
+    self->empty = PyUnicode_New(0, 0);
+    if (self->space == NULL || self->joiner == NULL || self->empty == NULL)
+        return -1;
     return 0;
 }
 
@@ -677,7 +776,7 @@ word_spans(Snippets *self, Py_ssize_t s)
          * but one sign at the end ("Beijing.", "Putin,"); any other run is split in Python. */
         Py_ssize_t letters = 0;
         while (plain && run_start + letters < i &&
-               Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, run_start + letters)))
+               is_alpha(PyUnicode_READ(kind, data, run_start + letters)))
             letters++;
         int one_word = plain && letters > 0 && run_start + letters >= i - 1;
         if (one_word && run_start + letters == i - 1) {
@@ -873,12 +972,11 @@ out_trimmed(Snippets *self, Out *out, PyObject *text, const Span *marks, Py_ssiz
 {
     Py_ssize_t length = PyUnicode_GET_LENGTH(text), clusters = 0, merged_count = 0;
     Window *merged = PyMem_Calloc((size_t)mark_count + 1, sizeof(Window));
-    PyObject *ellipsis = PyUnicode_FromOrdinal(self->ellipsis), *spaced = NULL;
-    if (merged == NULL || ellipsis == NULL)
+    PyObject *ellipsis = self->cut, *spaced = self->joiner;
+    if (merged == NULL) {
+        PyErr_NoMemory();
         goto fail;
-    spaced = PyUnicode_FromFormat(" %U ", ellipsis);
-    if (spaced == NULL)
-        goto fail;
+    }
     /* Clusters: the marks within `share` of their cluster's first. The windows' size depends
      * on how many there are, so they are counted first. */
     for (Py_ssize_t i = 0; i < mark_count; clusters++) {
@@ -922,13 +1020,9 @@ out_trimmed(Snippets *self, Out *out, PyObject *text, const Span *marks, Py_ssiz
     }
     if (merged[merged_count - 1].end < length && out_text(out, ellipsis) < 0)
         goto fail;
-    Py_DECREF(spaced);
-    Py_DECREF(ellipsis);
     PyMem_Free(merged);
     return 0;
 fail:
-    Py_XDECREF(spaced);
-    Py_XDECREF(ellipsis);
     PyMem_Free(merged);
     return -1;
 }
@@ -947,11 +1041,7 @@ out_piece(Snippets *self, Out *out, PyObject *text, Span *marks, Py_ssize_t mark
         piece.parts = PyList_New(0);
         if (piece.parts == NULL || out_trimmed(self, &piece, text, marks, mark_count, share) < 0)
             goto done;
-        PyObject *empty = PyUnicode_New(0, 0);
-        if (empty == NULL)
-            goto done;
-        shown = PyUnicode_Join(empty, piece.parts);
-        Py_DECREF(empty);
+        shown = PyUnicode_Join(self->empty, piece.parts);
         if (shown == NULL)
             goto done;
         marks = piece.marks;
@@ -966,13 +1056,7 @@ out_piece(Snippets *self, Out *out, PyObject *text, Span *marks, Py_ssize_t mark
         int gap = follows || (out->length > 0 && out->last == self->ellipsis) ||
                   (PyUnicode_GET_LENGTH(shown) > 0 &&
                    PyUnicode_READ_CHAR(shown, 0) == self->ellipsis);
-        PyObject *join = gap ? PyUnicode_FromString(" ")
-                             : PyUnicode_FromFormat(" %c ", (int)self->ellipsis);
-        if (join == NULL)
-            goto done;
-        int failed = out_text(out, join);
-        Py_DECREF(join);
-        if (failed)
+        if (out_text(out, gap ? self->space : self->joiner) < 0)
             goto done;
     }
     for (Py_ssize_t i = 0; i < mark_count; i++) {
@@ -1128,20 +1212,17 @@ done:
 }
 
 static PyObject *
-out_result(Out *out)
+out_result(Snippets *self, Out *out)
 {
-    PyObject *empty = PyUnicode_New(0, 0), *text = NULL, *marks = NULL, *result = NULL;
-    if (empty == NULL)
-        return NULL;
-    text = PyUnicode_Join(empty, out->parts);
-    Py_DECREF(empty);
+    PyObject *text = NULL, *marks = NULL, *result = NULL;
+    text = PyUnicode_Join(self->empty, out->parts);
     if (text == NULL)
         return NULL;
     marks = PyTuple_New(out->mark_count);
     if (marks == NULL)
         goto done;
     for (Py_ssize_t i = 0; i < out->mark_count; i++) {
-        PyObject *mark = Py_BuildValue("(nn)", out->marks[i].start, out->marks[i].end);
+        PyObject *mark = span_tuple(out->marks[i].start, out->marks[i].end);
         if (mark == NULL)
             goto done;
         PyTuple_SET_ITEM(marks, i, mark);
@@ -1296,7 +1377,7 @@ pieces:;
             goto done;
         previous = sentence;
     }
-    result = out_result(&out);
+    result = out_result(self, &out);
 done:
     Py_XDECREF(iterator);
     Py_XDECREF(out.parts);
@@ -1828,7 +1909,21 @@ Checks_run(Checks *self, PyObject *args)
         PyErr_NoMemory();
         goto fail;
     }
-    for (Py_ssize_t c = 0; c < PyList_GET_SIZE(candidates); c++) {
+    /* The candidates' checks are scattered over memory: fetched ahead, all at once. */
+    Py_ssize_t candidate_count = PyList_GET_SIZE(candidates);
+    for (int ahead = 0; ahead < 2; ahead++) {
+        for (Py_ssize_t c = 0; c < candidate_count; c++) {
+            Py_ssize_t number = PyLong_AsSsize_t(PyList_GET_ITEM(candidates, c));
+            if (number < 0 || number >= self->watch_count)
+                continue; /* refused below */
+            if (!ahead)
+                __builtin_prefetch(&self->at[number]);
+            else if (self->at[number] != NULL && self->at[number] != IN_PYTHON)
+                __builtin_prefetch(self->at[number]);
+        }
+    }
+    PyErr_Clear(); /* a candidate that is not a number is refused below */
+    for (Py_ssize_t c = 0; c < candidate_count; c++) {
         PyObject *candidate = PyList_GET_ITEM(candidates, c), *marks;
         Py_ssize_t number = PyLong_AsSsize_t(candidate);
         if (number == -1 && PyErr_Occurred())
@@ -1909,8 +2004,245 @@ static PyTypeObject ChecksType = {
     .tp_new = PyType_GenericNew,
 };
 
+/* -- sentences ------------------------------------------------------------------------------ */
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t start, end; /* the line, in the text */
+} Line;
+
+static Py_UCS4
+at(const Line *line, Py_ssize_t i)
+{
+    return PyUnicode_READ(line->kind, line->data, i);
+}
+
+static int
+is_stop_sign(Py_UCS4 c)
+{
+    return c == '.' || c == '!' || c == '?' || c == 0x2026; /* … */
+}
+
+static int
+is_closing(Py_UCS4 c)
+{
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == 0xBB || c == ')' ||
+           c == ']'; /* " ' ” ’ » ) ] */
+}
+
+static int
+is_hard_sign(Py_UCS4 c)
+{
+    return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0x0964 || c == 0x0965 ||
+           c == 0x061F; /* 。！？।॥؟ */
+}
+
+static int
+is_hard_closing(Py_UCS4 c)
+{
+    return is_closing(c) || c == 0x300D || c == 0x300F || c == 0xFF09; /* 」』） */
+}
+
+static int
+is_letter(Py_UCS4 c) /* [^\W\d_] */
+{
+    return is_word_char(c) && !Py_UNICODE_ISDECIMAL(c) && c != '_';
+}
+
+static int
+contains_text(PyObject *set, const Line *line, Py_ssize_t start, Py_ssize_t end, PyObject *text)
+{
+    PyObject *word = PyUnicode_Substring(text, line->start + start, line->start + end);
+    if (word == NULL)
+        return -1;
+    int found = PySet_Contains(set, word);
+    Py_DECREF(word);
+    return found;
+}
+
+typedef struct {
+    PyObject *titles, *numbering, *suffixes, *openers;
+} Abbreviations;
+
+/* text._ends_sentence: whether the stop of signs [start, end), whose match ends at `after`,
+ * ends a sentence; `following` is where the next word starts, past the white space. */
+static int
+ends_sentence(const Line *line, PyObject *text, const Abbreviations *abbreviations,
+              Py_ssize_t start, Py_ssize_t end, Py_ssize_t following)
+{
+    Py_ssize_t length = line->end - line->start;
+    if (following == length)
+        return 1;
+    Py_UCS4 next = at(line, following);
+    if (Py_UNICODE_ISLOWER(next))
+        return 0;
+    if (end - start != 1 || at(line, start) != '.')
+        return 1;
+    /* The word before the full stop: up to 40 word characters, full stops, apostrophes and
+     * hyphens. */
+    Py_ssize_t first = start;
+    while (first > 0 && start - first < 40) {
+        Py_UCS4 c = at(line, first - 1);
+        if (!(is_word_char(c) || c == '.' || c == '\'' || c == 0x2019 || c == '-'))
+            break;
+        first--;
+    }
+    int found = contains_text(abbreviations->titles, line, first, start, text);
+    if (found != 0)
+        return found < 0 ? -1 : 0;
+    if (start - first == 1 && Py_UNICODE_ISALPHA(at(line, first)))
+        return 0;
+    found = contains_text(abbreviations->numbering, line, first, start, text);
+    if (found != 0)
+        return found < 0 ? -1 : !Py_UNICODE_ISDIGIT(next);
+    found = contains_text(abbreviations->suffixes, line, first, start, text);
+    if (found == 0) {
+        /* A dotted acronym ("U.S"): letters each followed by a full stop, then a letter. */
+        Py_ssize_t i = first;
+        int acronym = start - first >= 3;
+        while (acronym && i < start - 1) {
+            acronym = is_letter(at(line, i)) && at(line, i + 1) == '.';
+            i += 2;
+        }
+        found = acronym && i == start - 1 && is_letter(at(line, i));
+    }
+    if (found < 0)
+        return -1;
+    if (!found)
+        return 1;
+    Py_ssize_t next_end = following;
+    while (next_end < length && is_word_char(at(line, next_end)))
+        next_end++;
+    return contains_text(abbreviations->openers, line, following, next_end, text);
+}
+
+static int
+add_sentence(PyObject *spans, const Line *line, Py_ssize_t start, Py_ssize_t end)
+{
+    while (start < end && Py_UNICODE_ISSPACE(at(line, start)))
+        start++;
+    while (end > start && Py_UNICODE_ISSPACE(at(line, end - 1)))
+        end--;
+    if (start == end)
+        return 0;
+    PyObject *span = span_tuple(line->start + start, line->start + end);
+    if (span == NULL)
+        return -1;
+    int failed = PyList_Append(spans, span);
+    Py_DECREF(span);
+    return failed;
+}
+
+static int
+compare_cuts(const void *a, const void *b)
+{
+    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
+    return (x > y) - (x < y);
+}
+
+PyDoc_STRVAR(split_sentences_doc,
+"split_sentences(text, titles, numbering, suffixes, openers) -> [(start, end), ...]\n\n"
+"What ``text.split_sentences_in_python`` gives, the abbreviations given as its sets are.");
+
+static PyObject *
+split_sentences(PyObject *module, PyObject *args)
+{
+    PyObject *text;
+    Abbreviations abbreviations;
+    if (!PyArg_ParseTuple(args, "UO!O!O!O!", &text, &PyFrozenSet_Type, &abbreviations.titles,
+                          &PyFrozenSet_Type, &abbreviations.numbering, &PyFrozenSet_Type,
+                          &abbreviations.suffixes, &PyFrozenSet_Type, &abbreviations.openers))
+        return NULL;
+    PyObject *spans = PyList_New(0);
+    Numbers cuts = {NULL, 0, 0};
+    Py_ssize_t *hard = NULL;
+    if (spans == NULL)
+        return NULL;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    const char *base = PyUnicode_DATA(text);
+    Line line = {PyUnicode_KIND(text), base, 0, 0};
+    while (line.start <= length) {
+        /* A line break always ends a sentence. */
+        Py_ssize_t end = line.start;
+        while (end < length && PyUnicode_READ(line.kind, base, end) != '\n')
+            end++;
+        line.end = end;
+        line.data = base + line.start * line.kind;
+        Py_ssize_t size = end - line.start, after = 0;
+        cuts.used = 0;
+        int hard_signs = 0;
+        for (Py_ssize_t i = 0; i < size; i++) {
+            Py_UCS4 c = at(&line, i);
+            hard_signs |= is_hard_sign(c);
+            if (i < after || !is_stop_sign(c))
+                continue;
+            Py_ssize_t stop_end = i + 1;
+            while (stop_end < size && is_stop_sign(at(&line, stop_end)))
+                stop_end++;
+            Py_ssize_t match_end = stop_end;
+            while (match_end < size && is_closing(at(&line, match_end)))
+                match_end++;
+            if (match_end == size || !Py_UNICODE_ISSPACE(at(&line, match_end)))
+                continue; /* no white space after: not a stop */
+            Py_ssize_t following = match_end;
+            while (following < size && Py_UNICODE_ISSPACE(at(&line, following)))
+                following++;
+            after = match_end;
+            int ends = ends_sentence(&line, text, &abbreviations, i, stop_end, following);
+            if (ends < 0 || (ends && push_number(&cuts, (uint32_t)match_end) < 0))
+                goto fail;
+        }
+        if (hard_signs) {
+            for (Py_ssize_t i = 0; i < size; i++) {
+                if (!is_hard_sign(at(&line, i)))
+                    continue;
+                Py_ssize_t match_end = i + 1;
+                while (match_end < size && is_hard_closing(at(&line, match_end)))
+                    match_end++;
+                if (push_number(&cuts, (uint32_t)match_end) < 0)
+                    goto fail;
+                i = match_end - 1;
+            }
+            PyMem_Free(hard);
+            hard = PyMem_Calloc(cuts.used + 1, sizeof(Py_ssize_t));
+            if (hard == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+            for (size_t k = 0; k < cuts.used; k++)
+                hard[k] = cuts.items[k];
+            qsort(hard, cuts.used, sizeof(Py_ssize_t), compare_cuts);
+            size_t distinct = 0;
+            for (size_t k = 0; k < cuts.used; k++) {
+                if (k == 0 || hard[k] != hard[k - 1])
+                    cuts.items[distinct++] = (uint32_t)hard[k];
+            }
+            cuts.used = distinct;
+        }
+        Py_ssize_t start = 0;
+        for (size_t k = 0; k < cuts.used; k++) {
+            if (add_sentence(spans, &line, start, cuts.items[k]) < 0)
+                goto fail;
+            start = cuts.items[k];
+        }
+        if (add_sentence(spans, &line, start, size) < 0)
+            goto fail;
+        line.start = end + 1;
+    }
+    PyMem_Free(cuts.items);
+    PyMem_Free(hard);
+    return spans;
+fail:
+    PyMem_Free(cuts.items);
+    PyMem_Free(hard);
+    Py_DECREF(spans);
+    return NULL;
+}
+
 static PyMethodDef core_methods[] = {
     {"fill_positions", fill_positions, METH_VARARGS, fill_positions_doc},
+    {"split_sentences", split_sentences, METH_VARARGS, split_sentences_doc},
     {NULL, NULL, 0, NULL},
 };
 

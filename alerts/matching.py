@@ -21,7 +21,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any
 from urllib.parse import urlsplit
 
 from alerts.prefilter import TITLE_MARK, WatchIndex
@@ -63,6 +62,7 @@ class Match:
 
 
 _Span = tuple[int, int, tuple[int, ...]]  # first word, last word, the words to mark
+Snippet = tuple[str, tuple[tuple[int, int], ...]]  # its text, and the marks' offsets in it
 _TITLE = 0
 # Keys looked up one by one before an article indexes all its words at once.
 _SCANS = 8
@@ -152,7 +152,6 @@ class _Article:
         self._offsets: dict[int, WordSpans] = {}
         self._pieces: dict[tuple[int, tuple[int, ...]], Piece] = {}
         self.host = _host(doc.url)
-        self.snippets: Any = None  # the C core's, made for the first match
 
     def source(self, sentence: int) -> str:
         return self.doc.title if sentence == _TITLE else self.doc.text
@@ -358,19 +357,17 @@ def _language_matches(code: str, doc: Document) -> bool:
     return language == code or language.startswith(code + "-")
 
 
-def _snippet(article: _Article, marks: frozenset[int]) -> tuple[str, tuple[tuple[int, int], ...]]:
+def _snippets(article: _Article, marked: list[frozenset[int]]) -> list[Snippet]:
+    """The snippet of each match marking these words, in one article."""
     if Snippets is None:
-        return snippet_in_python(article, marks)
-    if article.snippets is None:
-        doc = article.doc
-        article.snippets = Snippets(doc.title, doc.text, article.sentences, article.first,
-                                    article.keys, split_run, is_plain, SNIPPET_CHARS, MIN_SHARE,
-                                    ELLIPSIS)
-    return article.snippets.snippet(marks)  # type: ignore[no-any-return]
+        return [snippet_in_python(article, marks) for marks in marked]
+    doc = article.doc
+    snippets = Snippets(doc.title, doc.text, article.sentences, article.first, article.keys,
+                        split_run, is_plain, SNIPPET_CHARS, MIN_SHARE, ELLIPSIS)
+    return list(map(snippets.snippet, marked))
 
 
-def snippet_in_python(article: _Article,
-                      marks: frozenset[int]) -> tuple[str, tuple[tuple[int, int], ...]]:
+def snippet_in_python(article: _Article, marks: frozenset[int]) -> Snippet:
     """The snippet of a match marking ``marks``: the C core's ``Snippets.snippet`` in Python."""
     ordered = sorted(marks)
     numbers = list(map(article.sentence_of.__getitem__, ordered))  # each mark's sentence
@@ -445,12 +442,11 @@ class Matcher:
             return []
         if len(candidates) > _SCANS:  # scanning for each of their words would cost more
             article.index_words(wanted)
-        evaluator = _Evaluator(article, index.term_keys)
-        found = []
-        for number, marks in _verify(index, candidates, article, evaluator):
-            snippet, spans = _snippet(article, marks)
-            found.append(Match(watch=self._watches[number][0], snippet=snippet, marks=spans))
-        return found
+        verified = _verify(index, candidates, article, _Evaluator(article, index.term_keys))
+        snippets = _snippets(article, [marks for _, marks in verified])
+        watches = self._watches
+        return [Match(watch=watches[number][0], snippet=snippet, marks=spans)
+                for (number, _), (snippet, spans) in zip(verified, snippets, strict=True)]
 
     def _index(self, article: _Article) -> WatchIndex:
         index = self._indexes.get(article.algorithm)

@@ -25,7 +25,13 @@ from alerts.matching import (
 from alerts.prefilter import TITLE_MARK, WatchIndex
 from alerts.qsnippet import ELLIPSIS, MIN_SHARE
 from alerts.query import parse
-from alerts.text import is_plain, split_run, word_key_for
+from alerts.text import (
+    is_plain,
+    split_run,
+    split_sentences,
+    split_sentences_in_python,
+    word_key_for,
+)
 
 try:
     from alerts import _core as core
@@ -128,6 +134,24 @@ def test_snippets_refuse_marks_outside_the_article():
                              MIN_SHARE, ELLIPSIS)
     with pytest.raises(IndexError, match="not in the article"):
         snippets.snippet(frozenset({99}))
+
+
+# What sentence splitting looks at: stops, quotes and brackets after them, abbreviations,
+# initials, acronyms, numbers, openers, the signs of Chinese, Hindi and Arabic, white space.
+_SENTENCE_PIECES = ["Mr.", "U.S.", "e.g.", "Inc.", "No.", "Vol.", "3.5", "Jan.", "The", "the",
+                    "A.", "x.", "Putin.", "talks", "Officials", "!", "?", "…", "...", "?!", '"',
+                    "”", "’", "»", ")", "]", "。", "！", "？", "।", "॥", "؟", "」", "』", "）",
+                    " ", "  ", "\n", "\r", "\t", "\u00a0", "\u2003", "Über.", "x_y.", "_.",
+                    "10", "²", "г.", "Дж.", "l'état.", "Xi-Jinping.", "'s."]
+
+
+@needs_core
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_SENTENCE_PIECES), max_size=40).map("".join)
+       | st.lists(st.sampled_from(_SENTENCE_PIECES), max_size=30).map(" ".join)
+       | st.text(max_size=60))
+def test_sentences_are_split_as_the_python_twin_splits_them(text):
+    assert split_sentences(text) == split_sentences_in_python(text)  # the first in the core
 
 
 def _sentences():

@@ -11,7 +11,7 @@ from alerts.matching import (
     Matcher,
     _Article,
     _Evaluator,
-    _snippet,
+    _snippets,
     matches,
 )
 from alerts.qsnippet import Piece, build_snippet
@@ -349,6 +349,10 @@ def test_compiled_checks_mark_what_the_evaluator_marks(texts, document):
     for number, (_, query) in enumerate(matcher._watches):
         compiled = index.check(number)(_Evaluator(article, index.term_keys))
         assert compiled == _Evaluator(article).evaluate(query), str(query)
+
+
+def _snippet(article, marks):
+    return _snippets(article, [marks])[0]
 
 
 def _plain_snippet(article, marks):
