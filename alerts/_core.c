@@ -739,6 +739,35 @@ add_run_words(PyObject *spans, Py_ssize_t offset, Span *out, Py_ssize_t *found, 
     return 0;
 }
 
+/* Where the next space is from `i` on, or `length`: found with memchr in one-byte text. */
+static inline Py_ssize_t
+next_space(int kind, const void *data, Py_ssize_t i, Py_ssize_t length)
+{
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const char *found = i < length ? memchr((const char *)data + i, ' ', length - i) : NULL;
+        return found ? found - (const char *)data : length;
+    }
+    while (i < length && PyUnicode_READ(kind, data, i) != ' ')
+        i++;
+    return i;
+}
+
+/* How many letters [start, end) starts with. */
+static inline Py_ssize_t
+count_letters(int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+{
+    Py_ssize_t i = start;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *bytes = data;
+        while (i < end && is_alpha(bytes[i]))
+            i++;
+    } else {
+        while (i < end && is_alpha(PyUnicode_READ(kind, data, i)))
+            i++;
+    }
+    return i - start;
+}
+
 /* Where the words of sentence `s` start and end in it: as WordSpans finds them, run by run. */
 static Span *
 word_spans(Snippets *self, Py_ssize_t s)
@@ -769,15 +798,10 @@ word_spans(Snippets *self, Py_ssize_t s)
     Py_ssize_t length = PyUnicode_GET_LENGTH(sentence), found = 0, run_start = 0;
     int kind = PyUnicode_KIND(sentence);
     const void *data = PyUnicode_DATA(sentence);
-    for (Py_ssize_t i = 0; i <= length; i++) {
-        if (i < length && PyUnicode_READ(kind, data, i) != ' ')
-            continue;
+    for (Py_ssize_t i = next_space(kind, data, 0, length);; i = next_space(kind, data, i + 1, length)) {
         /* The run [run_start, i) in plain text: one word when all letters, or all letters
          * but one sign at the end ("Beijing.", "Putin,"); any other run is split in Python. */
-        Py_ssize_t letters = 0;
-        while (plain && run_start + letters < i &&
-               is_alpha(PyUnicode_READ(kind, data, run_start + letters)))
-            letters++;
+        Py_ssize_t letters = plain ? count_letters(kind, data, run_start, i) : 0;
         int one_word = plain && letters > 0 && run_start + letters >= i - 1;
         if (one_word && run_start + letters == i - 1) {
             Py_UCS4 last = PyUnicode_READ(kind, data, i - 1);
@@ -805,6 +829,8 @@ word_spans(Snippets *self, Py_ssize_t s)
             if (failed)
                 goto fail_sentence;
         }
+        if (i == length)
+            break;
         run_start = i + 1;
     }
     Py_DECREF(sentence);
@@ -834,7 +860,10 @@ shown_text(Snippets *self, Py_ssize_t s)
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    for (Py_ssize_t i = 0; i < length; i++) {
+    /* In one-byte text, memchr finds quicker that there is nothing to change. */
+    int unchanged = kind == PyUnicode_1BYTE_KIND && !memchr(data, '\n', length) &&
+                    !memchr(data, '\r', length) && !memchr(data, '\t', length);
+    for (Py_ssize_t i = 0; !unchanged && i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c == '\n' || c == '\r' || c == '\t') {
             /* Rare: copied, then changed where needed. */
@@ -1668,10 +1697,17 @@ lay_out_watch(Checks *self, PyObject *candidate, Py_ssize_t number)
     return 0;
 }
 
-/* One article's words, as the checks read them. */
+/* One article's words, as the checks read them: each key's positions, found by the key's
+ * address. Keys are interned (alerts.text.WordKeys), so equal keys are one object. */
 typedef struct {
-    PyObject *known;     /* a dictionary of key to positions, mostly filled */
-    PyObject *positions; /* a key to its positions, for the keys not known yet */
+    PyObject *key; /* NULL in an empty slot */
+    int32_t start, count; /* the key's positions in `positions` */
+} KeySlot;
+
+typedef struct {
+    KeySlot *slots;
+    size_t mask;
+    int32_t *positions; /* each key's words, in order, one key after the other */
     int32_t *sentence_of;
     Py_ssize_t word_count;
     int32_t *counts; /* per sentence, for one-sentence checks */
@@ -1679,38 +1715,59 @@ typedef struct {
     Numbers marks;
 } Place;
 
-static PyObject *
-positions_of(Place *place, PyObject *key)
+static KeySlot *
+key_slot(const Place *place, PyObject *key)
 {
-    PyObject *found = PyDict_GetItemWithError(place->known, key);
-    if (found != NULL) {
-        Py_INCREF(found);
-    } else {
-        if (PyErr_Occurred())
-            return NULL;
-        found = PyObject_CallOneArg(place->positions, key);
-        if (found == NULL)
-            return NULL;
-    }
-    if (!PyList_Check(found)) {
-        Py_DECREF(found);
-        PyErr_SetString(PyExc_TypeError, "positions must be lists");
-        return NULL;
-    }
-    return found;
+    size_t i = ((size_t)key >> 4) * 0x9E3779B97F4A7C15u >> 16 & place->mask;
+    while (place->slots[i].key != NULL && place->slots[i].key != key)
+        i = (i + 1) & place->mask;
+    return &place->slots[i];
 }
 
+/* Index the article's words by key: `keys` is the article's list of each word's key. */
 static int
-word_at(Place *place, PyObject *list, Py_ssize_t i, Py_ssize_t *word)
+index_place(Place *place, PyObject *keys)
 {
-    *word = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
-    if (*word == -1 && PyErr_Occurred())
-        return -1;
-    if (*word < 0 || *word >= place->word_count) {
-        PyErr_SetString(PyExc_IndexError, "a position is not in the article");
+    Py_ssize_t words = PyList_GET_SIZE(keys);
+    size_t size = 16;
+    while (size < (size_t)words * 2)
+        size <<= 1;
+    place->slots = PyMem_Calloc(size, sizeof(KeySlot));
+    place->positions = PyMem_Malloc(((size_t)words + 1) * sizeof(int32_t));
+    int32_t *slot_of = PyMem_Malloc(((size_t)words + 1) * sizeof(int32_t));
+    if (place->slots == NULL || place->positions == NULL || slot_of == NULL) {
+        PyMem_Free(slot_of);
+        PyErr_NoMemory();
         return -1;
     }
+    place->mask = size - 1;
+    for (Py_ssize_t w = 0; w < words; w++) {
+        KeySlot *slot = key_slot(place, PyList_GET_ITEM(keys, w));
+        slot->key = PyList_GET_ITEM(keys, w);
+        slot->count++;
+        slot_of[w] = (int32_t)(slot - place->slots);
+    }
+    int32_t next = 0;
+    for (size_t i = 0; i < size; i++) {
+        place->slots[i].start = next;
+        next += place->slots[i].count;
+        place->slots[i].count = 0;
+    }
+    for (Py_ssize_t w = 0; w < words; w++) {
+        KeySlot *slot = &place->slots[slot_of[w]];
+        place->positions[slot->start + slot->count++] = (int32_t)w;
+    }
+    PyMem_Free(slot_of);
     return 0;
+}
+
+/* The words with this key, in order: `*count` of them. */
+static const int32_t *
+positions_of(const Place *place, PyObject *key, int32_t *count)
+{
+    const KeySlot *slot = key_slot(place, key);
+    *count = slot->count;
+    return place->positions + slot->start;
 }
 
 /* Run one instruction: 1 when it holds (its marks added to place->marks), 0 when not, -1 on
@@ -1719,6 +1776,7 @@ static int
 run_check(Checks *self, Place *place, const int32_t *code)
 {
     size_t start = place->marks.used;
+    const int32_t *sentence_of = place->sentence_of;
     switch (code[0]) {
     case OP_WORDS: {
         /* Each group marks every place of each of its words; a group without one fails. */
@@ -1727,19 +1785,13 @@ run_check(Checks *self, Place *place, const int32_t *code)
             size_t before = place->marks.used;
             int32_t size = *at++;
             for (int32_t w = 0; w < size; w++, at += 2) {
-                PyObject *list = positions_of(place, self->keys[at[0]]);
-                if (list == NULL)
-                    return -1;
-                for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
-                    Py_ssize_t word;
-                    if (word_at(place, list, i, &word) < 0 ||
-                        ((!at[1] || place->sentence_of[word] == 0) &&
-                         push_number(&place->marks, (uint32_t)word) < 0)) {
-                        Py_DECREF(list);
+                int32_t count;
+                const int32_t *words = positions_of(place, self->keys[at[0]], &count);
+                for (int32_t i = 0; i < count; i++) {
+                    if ((!at[1] || sentence_of[words[i]] == 0) &&
+                        push_number(&place->marks, (uint32_t)words[i]) < 0)
                         return -1;
-                    }
                 }
-                Py_DECREF(list);
             }
             if (place->marks.used == before) {
                 place->marks.used = start;
@@ -1751,91 +1803,50 @@ run_check(Checks *self, Place *place, const int32_t *code)
     case OP_SENTENCE: {
         /* Each part's words in the sentences where every part has some. */
         int32_t parts = code[2];
-        PyObject **lists = PyMem_Calloc((size_t)parts + 1, sizeof(PyObject *));
-        if (lists == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
         memset(place->counts, 0, (size_t)place->sentence_count * sizeof(int32_t));
-        int result = 1;
-        for (int32_t p = 0; p < parts && result == 1; p++) {
-            lists[p] = positions_of(place, self->keys[code[3 + p]]);
-            if (lists[p] == NULL) {
-                result = -1;
-                break;
-            }
+        for (int32_t p = 0; p < parts; p++) {
+            int32_t count;
+            const int32_t *words = positions_of(place, self->keys[code[3 + p]], &count);
             int alive = 0; /* some sentence holds every part so far */
-            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lists[p]); i++) {
-                Py_ssize_t word;
-                if (word_at(place, lists[p], i, &word) < 0) {
-                    result = -1;
-                    break;
-                }
-                int32_t *count = &place->counts[place->sentence_of[word]];
-                if (*count == p)
-                    *count = p + 1;
-                alive |= *count == p + 1;
+            for (int32_t i = 0; i < count; i++) {
+                int32_t *seen = &place->counts[sentence_of[words[i]]];
+                if (*seen == p)
+                    *seen = p + 1;
+                alive |= *seen == p + 1;
             }
-            if (result == 1 && !alive)
-                result = 0;
+            if (!alive)
+                return 0;
         }
-        for (int32_t p = 0; p < parts && result == 1; p++) {
-            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lists[p]); i++) {
-                Py_ssize_t word;
-                if (word_at(place, lists[p], i, &word) < 0 ||
-                    (place->counts[place->sentence_of[word]] == parts &&
-                     push_number(&place->marks, (uint32_t)word) < 0)) {
-                    result = -1;
-                    break;
-                }
+        for (int32_t p = 0; p < parts; p++) {
+            int32_t count;
+            const int32_t *words = positions_of(place, self->keys[code[3 + p]], &count);
+            for (int32_t i = 0; i < count; i++) {
+                if (place->counts[sentence_of[words[i]]] == parts &&
+                    push_number(&place->marks, (uint32_t)words[i]) < 0)
+                    return -1;
             }
         }
-        for (int32_t p = 0; p < parts; p++)
-            Py_XDECREF(lists[p]);
-        PyMem_Free(lists);
-        return result;
+        return 1;
     }
     case OP_NEAR: {
         /* Two words, either order, at most `distance` words between, on one side of the
          * headline's end. */
-        PyObject *lefts = positions_of(place, self->keys[code[2]]), *rights = NULL;
+        int32_t left_count, right_count;
+        const int32_t *lefts = positions_of(place, self->keys[code[2]], &left_count);
+        const int32_t *rights = positions_of(place, self->keys[code[3]], &right_count);
         int result = 0;
-        if (lefts == NULL)
-            return -1;
-        if (PyList_GET_SIZE(lefts) == 0)
-            goto near_done;
-        rights = positions_of(place, self->keys[code[3]]);
-        if (rights == NULL) {
-            result = -1;
-            goto near_done;
-        }
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lefts); i++) {
-            Py_ssize_t a;
-            if (word_at(place, lefts, i, &a) < 0) {
-                result = -1;
-                goto near_done;
-            }
-            for (Py_ssize_t j = 0; j < PyList_GET_SIZE(rights); j++) {
-                Py_ssize_t b;
-                if (word_at(place, rights, j, &b) < 0) {
-                    result = -1;
-                    goto near_done;
-                }
-                Py_ssize_t gap = (a > b ? a - b : b - a) - 1;
-                if (a != b && gap <= code[4] &&
-                    (place->sentence_of[a] == 0) == (place->sentence_of[b] == 0)) {
+        for (int32_t i = 0; i < left_count; i++) {
+            for (int32_t j = 0; j < right_count; j++) {
+                int32_t a = lefts[i], b = rights[j];
+                int32_t gap = (a > b ? a - b : b - a) - 1;
+                if (a != b && gap <= code[4] && (sentence_of[a] == 0) == (sentence_of[b] == 0)) {
                     if (push_number(&place->marks, (uint32_t)a) < 0 ||
-                        push_number(&place->marks, (uint32_t)b) < 0) {
-                        result = -1;
-                        goto near_done;
-                    }
+                        push_number(&place->marks, (uint32_t)b) < 0)
+                        return -1;
                     result = 1;
                 }
             }
         }
-    near_done:
-        Py_DECREF(lefts);
-        Py_XDECREF(rights);
         return result;
     }
     case OP_ALL:
@@ -1864,22 +1875,34 @@ run_check(Checks *self, Place *place, const int32_t *code)
     return -1;
 }
 
+static void
+free_place(Place *place)
+{
+    PyMem_Free(place->slots);
+    PyMem_Free(place->positions);
+    PyMem_Free(place->sentence_of);
+    PyMem_Free(place->counts);
+    PyMem_Free(place->marks.items);
+}
+
 PyDoc_STRVAR(Checks_run_doc,
-"run(candidates, known, positions, sentence_of, in_python) -> [(watch, marks), ...]\n\n"
+"run(candidates, keys, sentence_of, in_python) -> [(watch, marks), ...]\n\n"
 "The candidates whose checks hold in one article, each with the words it marks: what their\n"
-"checks in Python (``qcheck.build_check``) give. ``known`` is a dictionary of the article's\n"
-"keys to their positions, ``positions`` gives those of any other key, ``sentence_of`` each\n"
-"word's sentence; ``in_python(watch)`` runs a check this core cannot.");
+"checks in Python (``qcheck.build_check``) give. ``keys`` and ``sentence_of`` are each\n"
+"word's key (interned) and sentence; ``in_python(watch)`` runs a check this core cannot.");
 
 static PyObject *
 Checks_run(Checks *self, PyObject *args)
 {
-    PyObject *candidates, *in_python, *sentence_of;
-    Place place = {NULL, NULL, NULL, 0, NULL, 0, {NULL, 0, 0}};
-    if (!PyArg_ParseTuple(args, "O!O!OO!O", &PyList_Type, &candidates, &PyDict_Type,
-                          &place.known, &place.positions, &PyList_Type, &sentence_of,
-                          &in_python))
+    PyObject *candidates, *keys, *in_python, *sentence_of;
+    Place place = {NULL, 0, NULL, NULL, 0, NULL, 0, {NULL, 0, 0}};
+    if (!PyArg_ParseTuple(args, "O!O!O!O", &PyList_Type, &candidates, &PyList_Type, &keys,
+                          &PyList_Type, &sentence_of, &in_python))
         return NULL;
+    if (PyList_GET_SIZE(keys) != PyList_GET_SIZE(sentence_of)) {
+        PyErr_SetString(PyExc_ValueError, "one key and one sentence for each word");
+        return NULL;
+    }
     if (self->at == NULL) {
         PyErr_SetString(PyExc_TypeError, "Checks was not filled");
         return NULL;
@@ -1909,6 +1932,8 @@ Checks_run(Checks *self, PyObject *args)
         PyErr_NoMemory();
         goto fail;
     }
+    if (index_place(&place, keys) < 0)
+        goto fail;
     /* The candidates' checks are scattered over memory: fetched ahead, all at once. */
     Py_ssize_t candidate_count = PyList_GET_SIZE(candidates);
     for (int ahead = 0; ahead < 2; ahead++) {
@@ -1970,14 +1995,10 @@ Checks_run(Checks *self, PyObject *args)
         }
         Py_DECREF(pair);
     }
-    PyMem_Free(place.sentence_of);
-    PyMem_Free(place.counts);
-    PyMem_Free(place.marks.items);
+    free_place(&place);
     return found;
 fail:
-    PyMem_Free(place.sentence_of);
-    PyMem_Free(place.counts);
-    PyMem_Free(place.marks.items);
+    free_place(&place);
     Py_DECREF(found);
     return NULL;
 }

@@ -440,8 +440,8 @@ class Matcher:
         candidates, wanted = index.lookup(article.key_set)
         if not candidates:
             return []
-        if len(candidates) > _SCANS:  # scanning for each of their words would cost more
-            article.index_words(wanted)
+        if len(candidates) > _SCANS and index.core_checks is None:
+            article.index_words(wanted)  # scanning for each of their words would cost more
         verified = _verify(index, candidates, article, _Evaluator(article, index.term_keys))
         snippets = _snippets(article, [marks for _, marks in verified])
         watches = self._watches
@@ -461,7 +461,7 @@ def _verify(index: WatchIndex, candidates: list[int], article: _Article,
     """The candidates whose checks hold in the article, with the words each marks."""
     if index.core_checks is not None:
         return index.core_checks.run(  # type: ignore[no-any-return]
-            candidates, article._positions, article.positions, article.sentence_of,
+            candidates, article.keys, article.sentence_of,
             lambda number: index.check(number)(evaluator))
     return verify_in_python(index, candidates, evaluator)
 

@@ -171,15 +171,15 @@ def test_checks_mark_what_the_checks_in_python_mark(texts, title, body, indexed)
     index = matcher._index(article)
     everyone = list(range(len(texts)))
     evaluator = _Evaluator(article, index.term_keys)
-    compiled = index.core_checks.run(everyone, article._positions, article.positions,
-                                     article.sentence_of, lambda n: index.check(n)(evaluator))
+    compiled = index.core_checks.run(everyone, article.keys, article.sentence_of,
+                                     lambda n: index.check(n)(evaluator))
     assert compiled == verify_in_python(index, everyone, _Evaluator(article, index.term_keys))
 
 
 @needs_core
 def test_checks_refuse_plans_they_do_not_know_and_watches_that_are_not_there():
     article = _Article(Document(title="Putin visit", text="Talks in China.", language="en"))
-    place = (article._positions, article.positions, article.sentence_of, lambda n: None)
+    place = (article.keys, article.sentence_of, lambda n: None)
     with pytest.raises(ValueError, match="unknown kind: guess"):
         core.Checks(1, lambda number: ("guess", ())).run([0], *place)
     with pytest.raises(IndexError, match="no such watch"):
