@@ -8,7 +8,7 @@ $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
 # The matcher's C core is built by the install, so a change to it installs again.
-$(STAMP): $(VENV)/bin/python pyproject.toml alerts/_core.c
+$(STAMP): $(VENV)/bin/python pyproject.toml $(wildcard alerts/csrc/*)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

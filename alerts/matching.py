@@ -13,6 +13,12 @@ evaluator's answer, worked out flat.
 Each match comes with a snippet: the sentences holding the matched words, trimmed to about
 ``SNIPPET_CHARS`` characters around them with "…" where text was cut, and the offsets of every
 matched word in it.
+
+The look-up, the checks and the snippets run in the C core (``alerts._core``, whose sources
+are in ``alerts/csrc/``) when it is built. Each of its parts has a twin here, in
+:mod:`alerts.prefilter` or in :mod:`alerts.text` (``lookup_in_python``, ``verify_in_python``,
+``snippet_in_python``, ...) that gives the same answer, runs when the core is not built, and
+is what the core is tested against.
 """
 
 from __future__ import annotations

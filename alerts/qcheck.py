@@ -8,6 +8,10 @@ operations it needs, with each word's key worked out once, when the watch is com
 other node (a sentence over OR or the headline, NEAR over phrases, site:, lang:) is handed
 back to the evaluator, so every query still gets exactly the evaluator's answer: the same
 words marked, or None.
+
+``plan_check`` says what a check does as nested tuples; ``build_check`` turns a plan into the
+closures, and the C core (``alerts._core.Checks``) runs the same plans without Python, but
+for the parts only the evaluator can work out.
 """
 
 from __future__ import annotations
