@@ -420,8 +420,8 @@ class WordKeys:
             if len(parts) > 1 and parts[0] in _ELISIONS:
                 parts.pop(0)
             word = "".join(parts)
-        # Interned: equal keys are one object, which every look-up of a key tells apart by its
-        # address alone ("Visit" and "visits" make equal keys from different words).
+        # Interned: equal keys are one object ("Visit" and "visits" make one key), so the C
+        # core finds a key's words by its address, and dictionaries compare by address first.
         if any(char.isdigit() for char in word):
             return sys.intern(word)
         return sys.intern(self._stem(word))
