@@ -5,9 +5,9 @@
  * with its kind and its length (itself included), so a failed part can be skipped. */
 enum { OP_WORDS = 1, OP_SENTENCE, OP_NEAR, OP_ALL, OP_ANY, OP_NONE };
 
-/* A laid-out check never moves: a check that is running may call back into Python (for a
- * key's positions), where another thread may lay out more. So checks are laid out in `code`
- * first, then copied into blocks that are only ever added to. */
+/* A laid-out check never moves: running the candidates calls back into Python (for a watch's
+ * plan, or a check only Python can run), where another thread may lay out more checks. So a
+ * check is laid out in `code` first, then copied into blocks that are only ever added to. */
 #define BLOCK_SIZE 65536
 static int32_t in_python_mark;
 #define IN_PYTHON (&in_python_mark)
@@ -132,12 +132,16 @@ lay_out(Checks *self, PyObject *plan)
     int result = -1;
     if (strcmp(kind, "words") == 0) {
         PyObject *groups = PyTuple_GET_ITEM(plan, 1);
-        if (!PyTuple_Check(groups) || emit(self, OP_WORDS) < 0 || emit(self, 0) < 0 ||
+        if (!PyTuple_Check(groups))
+            goto fail_shape;
+        if (emit(self, OP_WORDS) < 0 || emit(self, 0) < 0 ||
             emit(self, (int32_t)PyTuple_GET_SIZE(groups)) < 0)
             goto fail;
         for (Py_ssize_t g = 0; g < PyTuple_GET_SIZE(groups); g++) {
             PyObject *group = PyTuple_GET_ITEM(groups, g);
-            if (!PyTuple_Check(group) || emit(self, (int32_t)PyTuple_GET_SIZE(group)) < 0)
+            if (!PyTuple_Check(group))
+                goto fail_shape;
+            if (emit(self, (int32_t)PyTuple_GET_SIZE(group)) < 0)
                 goto fail;
             for (Py_ssize_t w = 0; w < PyTuple_GET_SIZE(group); w++) {
                 PyObject *key, *title;
@@ -148,10 +152,10 @@ lay_out(Checks *self, PyObject *plan)
                     goto fail;
             }
         }
-    } else if (strcmp(kind, "sentence") == 0 && PyTuple_GET_SIZE(plan) == 3) {
-        PyObject *keys = PyTuple_GET_ITEM(plan, 2);
-        if (!PyTuple_Check(keys))
-            goto fail_kind;
+    } else if (strcmp(kind, "sentence") == 0) {
+        PyObject *keys = PyTuple_GET_SIZE(plan) == 3 ? PyTuple_GET_ITEM(plan, 2) : NULL;
+        if (keys == NULL || !PyTuple_Check(keys))
+            goto fail_shape;
         for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(keys); k++) {
             if (PyTuple_GET_ITEM(keys, k) == Py_None) /* a phrase: the evaluator's spans */
                 goto in_python;
@@ -163,7 +167,9 @@ lay_out(Checks *self, PyObject *plan)
             if (emit_key(self, PyTuple_GET_ITEM(keys, k)) < 0)
                 goto fail;
         }
-    } else if (strcmp(kind, "near") == 0 && PyTuple_GET_SIZE(plan) == 4) {
+    } else if (strcmp(kind, "near") == 0) {
+        if (PyTuple_GET_SIZE(plan) != 4)
+            goto fail_shape;
         long distance = PyLong_AsLong(PyTuple_GET_ITEM(plan, 3));
         if ((distance == -1 && PyErr_Occurred()) || emit(self, OP_NEAR) < 0 ||
             emit(self, 0) < 0 || emit_key(self, PyTuple_GET_ITEM(plan, 1)) < 0 ||
@@ -172,7 +178,7 @@ lay_out(Checks *self, PyObject *plan)
     } else if (strcmp(kind, "all") == 0 || strcmp(kind, "any") == 0) {
         PyObject *parts = PyTuple_GET_ITEM(plan, 1);
         if (!PyTuple_Check(parts))
-            goto fail_kind;
+            goto fail_shape;
         if (emit(self, kind[1] == 'l' ? OP_ALL : OP_ANY) < 0 || emit(self, 0) < 0 ||
             emit(self, (int32_t)PyTuple_GET_SIZE(parts)) < 0)
             goto fail;
@@ -203,6 +209,9 @@ in_python:
     goto fail;
 fail_kind:
     PyErr_Format(PyExc_ValueError, "a plan of unknown kind: %s", kind);
+    goto fail;
+fail_shape:
+    PyErr_Format(PyExc_ValueError, "a %s plan not shaped as qcheck.plan_check makes it", kind);
 fail:
     self->code_used = start;
     return result;

@@ -14,7 +14,9 @@ typedef struct {
     size_t mask;       /* slots - 1, a power of two less one */
     uint64_t *bits;    /* two bits of one word per key, to pass over most keys without a miss */
     int bits_shift;
-    uint32_t *entries; /* per entry: the watch, how many other keys, their numbers in `rest` */
+    /* Per slot, how many entries; then per entry the watch, how many other keys it needs, and
+     * their numbers in `rest`. */
+    uint32_t *entries;
     size_t entries_used;
     PyObject **rest;       /* the other keys a watch needs, each once */
     PyObject **rest_plain; /* the same without the headline mark */
@@ -80,7 +82,7 @@ find_slot(const Postings *self, PyObject *key, Py_hash_t hash, Slot **found)
 static void
 Postings_dealloc(Postings *self)
 {
-    if (self->slots) {
+    if (self->slots && self->plains) {
         for (size_t i = 0; i <= self->mask; i++) {
             Py_XDECREF(self->slots[i].key);
             Py_XDECREF(self->plains[i]);
@@ -149,6 +151,10 @@ add_entries(Postings *self, Slot *slot, PyObject *entries, PyObject *rest_number
             goto fail;
         Py_ssize_t k = 0;
         while ((key = PyIter_Next(iterator)) != NULL) {
+            if (k == rest_size) { /* the set grew while it was read */
+                PyErr_SetString(PyExc_RuntimeError, "a posting's keys changed while read");
+                goto fail_key;
+            }
             PyObject *known = PyDict_GetItemWithError(rest_numbers, key);
             if (known == NULL) {
                 if (PyErr_Occurred())

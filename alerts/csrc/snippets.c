@@ -64,8 +64,9 @@ Snippets_init(Snippets *self, PyObject *args, PyObject *kwds)
         return -1;
     }
     Py_ssize_t count = PyList_GET_SIZE(sentences);
-    if (PyList_GET_SIZE(first) != count || PyUnicode_GET_LENGTH(ellipsis) != 1) {
-        PyErr_SetString(PyExc_ValueError, "one first word per sentence, one ellipsis character");
+    if (count == 0 || PyList_GET_SIZE(first) != count || PyUnicode_GET_LENGTH(ellipsis) != 1) {
+        PyErr_SetString(PyExc_ValueError,
+                        "a headline and one first word per sentence; one ellipsis character");
         return -1;
     }
     self->sentences = PyMem_Calloc((size_t)count + 1, sizeof(Span));
@@ -94,6 +95,12 @@ Snippets_init(Snippets *self, PyObject *args, PyObject *kwds)
     }
     self->word_count = PyList_GET_SIZE(keys);
     self->first[count] = self->word_count;
+    for (Py_ssize_t s = 0; s < count; s++) {
+        if (self->first[s] < 0 || self->first[s] > self->first[s + 1]) {
+            PyErr_SetString(PyExc_ValueError, "first words must count up to the number of keys");
+            return -1;
+        }
+    }
     Py_INCREF(title);
     self->title = title;
     Py_INCREF(text);

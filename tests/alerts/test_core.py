@@ -134,6 +134,9 @@ def test_snippets_refuse_marks_outside_the_article():
                              MIN_SHARE, ELLIPSIS)
     with pytest.raises(IndexError, match="not in the article"):
         snippets.snippet(frozenset({99}))
+    with pytest.raises(ValueError, match="first words must count up"):
+        core.Snippets(article.doc.title, article.doc.text, article.sentences, [0, 9],
+                      article.keys, split_run, is_plain, SNIPPET_CHARS, MIN_SHARE, ELLIPSIS)
 
 
 # What sentence splitting looks at: stops, quotes and brackets after them, abbreviations,
@@ -184,6 +187,8 @@ def test_checks_refuse_plans_they_do_not_know_and_watches_that_are_not_there():
         core.Checks(1, lambda number: ("guess", ())).run([0], *place)
     with pytest.raises(IndexError, match="no such watch"):
         core.Checks(1, lambda number: ("words", ())).run([1], *place)
+    with pytest.raises(ValueError, match="a near plan not shaped as qcheck.plan_check makes"):
+        core.Checks(1, lambda number: ("near", "putin")).run([0], *place)
 
 
 @needs_core
