@@ -581,72 +581,73 @@ done:
     return distinct;
 }
 
-/* matching._fewest_sentences: of the sentences in `chosen` (in order, each holding the marks
- * from `bounds[c]` to `bounds[c + 1]`), those showing every marked key, picked greedily, the
- * one showing most first; written back into `chosen` in order, their number returned. */
+/* A sentence to show, and its marks: ordered[first:end]. */
+typedef struct {
+    Py_ssize_t sentence, first, end;
+} Shown;
+
+/* matching._fewest_sentences: of the marked sentences `shown` (in order), those showing every
+ * marked key, picked greedily, the one showing most first; kept in `shown`, in order, and
+ * their number returned. `ids` are the marks' keys as numbers, `distinct` of them. */
 static Py_ssize_t
-fewest_sentences(Py_ssize_t *chosen, Py_ssize_t chosen_count, const Py_ssize_t *bounds,
-                 const Py_ssize_t *ids, Py_ssize_t distinct)
+fewest_sentences(Shown *shown, Py_ssize_t count, const Py_ssize_t *ids, Py_ssize_t distinct)
 {
-    Py_ssize_t marks = bounds[chosen_count], result = -1;
+    Py_ssize_t marks = shown[count - 1].end, result = -1;
     char *missing = PyMem_Calloc((size_t)distinct + 1, 1);
-    char *taken = PyMem_Calloc((size_t)chosen_count + 1, 1);
+    char *taken = PyMem_Calloc((size_t)count + 1, 1);
     Py_ssize_t *seen = PyMem_Calloc((size_t)distinct + 1, sizeof(Py_ssize_t));
-    Py_ssize_t *shown = PyMem_Calloc((size_t)marks + 1, sizeof(Py_ssize_t)); /* distinct ids */
-    Py_ssize_t *shown_bounds = PyMem_Calloc((size_t)chosen_count + 1, sizeof(Py_ssize_t));
-    Py_ssize_t *picked = PyMem_Calloc((size_t)chosen_count + 1, sizeof(Py_ssize_t));
-    if (!missing || !taken || !seen || !shown || !shown_bounds || !picked) {
+    Py_ssize_t *keys = PyMem_Calloc((size_t)marks + 1, sizeof(Py_ssize_t)); /* each once */
+    Py_ssize_t *keys_end = PyMem_Calloc((size_t)count + 1, sizeof(Py_ssize_t));
+    if (!missing || !taken || !seen || !keys || !keys_end) {
         PyErr_NoMemory();
         goto done;
     }
+    /* The keys each sentence shows, each once: sentence c's end at keys_end[c]. */
     Py_ssize_t used = 0;
-    for (Py_ssize_t c = 0; c < chosen_count; c++) {
-        shown_bounds[c] = used;
-        for (Py_ssize_t i = bounds[c]; i < bounds[c + 1]; i++) {
+    for (Py_ssize_t c = 0; c < count; c++) {
+        Py_ssize_t begin = used;
+        for (Py_ssize_t i = shown[c].first; i < shown[c].end; i++) {
             if (seen[ids[i]] != c + 1) {
                 seen[ids[i]] = c + 1;
-                shown[used++] = ids[i];
+                keys[used++] = ids[i];
             }
         }
-        if (used - shown_bounds[c] == distinct) { /* the usual case: one sentence shows all */
-            chosen[0] = chosen[c];
+        keys_end[c] = used;
+        if (used - begin == distinct) { /* the usual case: one sentence shows them all */
+            shown[0] = shown[c];
             result = 1;
             goto done;
         }
     }
-    shown_bounds[chosen_count] = used;
     memset(missing, 1, (size_t)distinct);
-    Py_ssize_t left = distinct, count = 0;
-    while (left > 0) {
+    for (Py_ssize_t left = distinct; left > 0;) {
         Py_ssize_t best = -1, best_shows = -1;
-        for (Py_ssize_t c = 0; c < chosen_count; c++) {
-            if (taken[c])
-                continue;
+        for (Py_ssize_t c = 0; c < count; c++) {
             Py_ssize_t shows = 0;
-            for (Py_ssize_t i = shown_bounds[c]; i < shown_bounds[c + 1]; i++)
-                shows += missing[shown[i]];
-            if (shows > best_shows) {
+            for (Py_ssize_t i = c ? keys_end[c - 1] : 0; i < keys_end[c]; i++)
+                shows += missing[keys[i]];
+            if (!taken[c] && shows > best_shows) {
                 best = c;
                 best_shows = shows;
             }
         }
         taken[best] = 1;
-        picked[count++] = chosen[best];
-        for (Py_ssize_t i = shown_bounds[best]; i < shown_bounds[best + 1]; i++) {
-            left -= missing[shown[i]];
-            missing[shown[i]] = 0;
+        for (Py_ssize_t i = best ? keys_end[best - 1] : 0; i < keys_end[best]; i++) {
+            left -= missing[keys[i]];
+            missing[keys[i]] = 0;
         }
     }
-    qsort(picked, (size_t)count, sizeof(Py_ssize_t), compare_sizes);
-    memcpy(chosen, picked, (size_t)count * sizeof(Py_ssize_t));
-    result = count;
+    result = 0;
+    for (Py_ssize_t c = 0; c < count; c++) {
+        if (taken[c])
+            shown[result++] = shown[c];
+    }
 done:
     PyMem_Free(missing);
     PyMem_Free(taken);
     PyMem_Free(seen);
-    PyMem_Free(shown);
-    PyMem_Free(shown_bounds);
-    PyMem_Free(picked);
+    PyMem_Free(keys);
+    PyMem_Free(keys_end);
     return result;
 }
 
@@ -688,10 +689,9 @@ Snippets_snippet(Snippets *self, PyObject *marked)
     Out out = {PyList_New(0), 0, 0, NULL, 0, 0};
     Py_ssize_t *ordered = PyMem_Calloc((size_t)count + 1, sizeof(Py_ssize_t));
     Py_ssize_t *ids = PyMem_Calloc((size_t)count + 1, sizeof(Py_ssize_t));
-    Py_ssize_t *chosen = PyMem_Calloc((size_t)count + 1, sizeof(Py_ssize_t));
-    Py_ssize_t *bounds = PyMem_Calloc((size_t)count + 2, sizeof(Py_ssize_t));
+    Shown *shown = PyMem_Calloc((size_t)count + 1, sizeof(Shown));
     Span *spans = PyMem_Calloc((size_t)count + 1, sizeof(Span));
-    if (out.parts == NULL || !ordered || !ids || !chosen || !bounds || !spans) {
+    if (out.parts == NULL || !ordered || !ids || !shown || !spans) {
         PyErr_NoMemory();
         goto done;
     }
@@ -714,102 +714,58 @@ Snippets_snippet(Snippets *self, PyObject *marked)
         goto done;
     count = filled;
     qsort(ordered, (size_t)count, sizeof(Py_ssize_t), compare_sizes);
-    /* The sentences of the marks, each once, with where its marks start in `ordered`. */
-    Py_ssize_t chosen_count = 0;
+    /* The sentences of the marks, each once, with their marks. */
+    Py_ssize_t shown_count = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
         Py_ssize_t sentence = sentence_of(self, ordered[i]);
-        if (chosen_count == 0 || chosen[chosen_count - 1] != sentence) {
-            bounds[chosen_count] = i;
-            chosen[chosen_count++] = sentence;
+        if (shown_count == 0 || shown[shown_count - 1].sentence != sentence) {
+            shown[shown_count].sentence = sentence;
+            shown[shown_count++].first = i;
         }
+        shown[shown_count - 1].end = i + 1;
     }
-    bounds[chosen_count] = count;
-    if (chosen_count > 1) {
+    if (shown_count > 1) {
         /* Show each marked key once, in as few sentences as it takes; when no key is marked
          * twice, every sentence shows keys of its own and all are needed. */
         Py_ssize_t distinct = number_keys(self, ordered, count, ids);
         if (distinct < 0)
             goto done;
-        if (distinct < count) {
-            Py_ssize_t all = chosen_count;
-            Py_ssize_t *every = PyMem_Calloc((size_t)all + 1, sizeof(Py_ssize_t));
-            if (every == NULL) {
-                PyErr_NoMemory();
-                goto done;
-            }
-            memcpy(every, chosen, (size_t)all * sizeof(Py_ssize_t));
-            chosen_count = fewest_sentences(chosen, all, bounds, ids, distinct);
-            /* Each chosen sentence's marks, found again among all the marked sentences'. */
-            Py_ssize_t *kept = PyMem_Calloc((size_t)all * 2 + 2, sizeof(Py_ssize_t));
-            if (chosen_count < 0 || kept == NULL) {
-                if (kept == NULL)
-                    PyErr_NoMemory();
-                PyMem_Free(every);
-                PyMem_Free(kept);
-                goto done;
-            }
-            for (Py_ssize_t c = 0, a = 0; c < chosen_count; c++) {
-                while (every[a] != chosen[c])
-                    a++;
-                kept[2 * c] = bounds[a];
-                kept[2 * c + 1] = bounds[a + 1];
-            }
-            /* `bounds` becomes pairs: each chosen sentence's first and last mark. */
-            PyMem_Free(bounds);
-            bounds = kept;
-            PyMem_Free(every);
-            goto pieces;
-        }
-    } else if (chosen_count == 0) { /* nothing marked: a site: or lang: watch shows the headline */
-        chosen[0] = 0;
+        if (distinct < count && (shown_count = fewest_sentences(shown, shown_count, ids,
+                                                                distinct)) < 0)
+            goto done;
+    } else if (shown_count == 0) { /* nothing marked: a site: or lang: watch shows the headline */
         for (Py_ssize_t sentence = 0; sentence < self->sentence_count; sentence++) {
             if (self->sentences[sentence].end > self->sentences[sentence].start) {
-                chosen[0] = sentence;
+                shown[0].sentence = sentence;
                 break;
             }
         }
-        chosen_count = self->sentence_count > 0 ? 1 : 0;
-        bounds[0] = bounds[1] = 0;
+        shown_count = 1;
     }
-    {
-        /* Pairs, as above: each sentence's marks are those up to the next one's. */
-        Py_ssize_t *pairs = PyMem_Calloc((size_t)chosen_count * 2 + 2, sizeof(Py_ssize_t));
-        if (pairs == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        for (Py_ssize_t c = 0; c < chosen_count; c++) {
-            pairs[2 * c] = bounds[c];
-            pairs[2 * c + 1] = bounds[c + 1];
-        }
-        PyMem_Free(bounds);
-        bounds = pairs;
-    }
-pieces:;
-    Py_ssize_t total = 3 * (chosen_count - 1);
-    for (Py_ssize_t c = 0; c < chosen_count; c++) {
-        PyObject *text = shown_text(self, chosen[c]);
+    Py_ssize_t total = 3 * (shown_count - 1);
+    for (Py_ssize_t c = 0; c < shown_count; c++) {
+        PyObject *text = shown_text(self, shown[c].sentence);
         if (text == NULL)
             goto done;
         total += PyUnicode_GET_LENGTH(text);
     }
     int trim = total > self->limit;
     Py_ssize_t share = self->limit;
-    if (chosen_count > 1) {
-        share = self->limit / chosen_count;
+    if (shown_count > 1) {
+        share = self->limit / shown_count;
         if (share < self->min_share)
             share = self->min_share;
     }
     Py_ssize_t previous = -1;
-    for (Py_ssize_t c = 0; c < chosen_count; c++) {
-        Py_ssize_t sentence = chosen[c], mark_count = 0;
+    for (Py_ssize_t c = 0; c < shown_count; c++) {
+        Py_ssize_t sentence = shown[c].sentence, mark_count = 0;
         Span *words = NULL;
-        if (bounds[2 * c + 1] > bounds[2 * c]) {
+        if (shown[c].end > shown[c].first) {
             words = word_spans(self, sentence);
             if (words == NULL)
                 goto done;
         }
-        for (Py_ssize_t i = bounds[2 * c]; i < bounds[2 * c + 1]; i++)
+        for (Py_ssize_t i = shown[c].first; i < shown[c].end; i++)
             spans[mark_count++] = words[ordered[i] - self->first[sentence]];
         if (out_piece(self, &out, self->texts[sentence], spans, mark_count, trim, share,
                       sentence, previous) < 0)
@@ -823,8 +779,7 @@ done:
     PyMem_Free(out.marks);
     PyMem_Free(ordered);
     PyMem_Free(ids);
-    PyMem_Free(chosen);
-    PyMem_Free(bounds);
+    PyMem_Free(shown);
     PyMem_Free(spans);
     return result;
 }
