@@ -52,29 +52,16 @@ static struct PyModuleDef core_module = {
 PyMODINIT_FUNC
 PyInit__core(void)
 {
-    if (PyType_Ready(&PostingsType) < 0 || PyType_Ready(&SnippetsType) < 0 ||
-        PyType_Ready(&ChecksType) < 0)
-        return NULL;
+    PyTypeObject *types[] = {&PostingsType, &ChecksType, &SnippetsType};
     PyObject *module = PyModule_Create(&core_module);
     if (module == NULL)
         return NULL;
-    Py_INCREF(&PostingsType);
-    if (PyModule_AddObject(module, "Postings", (PyObject *)&PostingsType) < 0) {
-        Py_DECREF(&PostingsType);
-        Py_DECREF(module);
-        return NULL;
-    }
-    Py_INCREF(&ChecksType);
-    if (PyModule_AddObject(module, "Checks", (PyObject *)&ChecksType) < 0) {
-        Py_DECREF(&ChecksType);
-        Py_DECREF(module);
-        return NULL;
-    }
-    Py_INCREF(&SnippetsType);
-    if (PyModule_AddObject(module, "Snippets", (PyObject *)&SnippetsType) < 0) {
-        Py_DECREF(&SnippetsType);
-        Py_DECREF(module);
-        return NULL;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        /* PyModule_AddType readies the type and adds it under its short name. */
+        if (PyModule_AddType(module, types[i]) < 0) {
+            Py_DECREF(module);
+            return NULL;
+        }
     }
     return module;
 }
