@@ -90,27 +90,10 @@ class _Positions(dict[str, list[int]]):
         return found
 
 
-def fill_positions_in_python(positions: dict[str, list[int]], keys: list[str],
-                             wanted: set[str] | None) -> None:
-    """Add the number of each word of ``keys`` to its key's list in ``positions``, for the
-    words whose key is ``wanted`` (all when None); the C core's ``fill_positions`` in Python."""
-    numbers: Iterable[int] = range(len(keys))
-    if wanted is not None:  # picked out in C, so the loop below sees only those words
-        picked = list(map(wanted.__contains__, keys))
-        keys, numbers = list(compress(keys, picked)), compress(numbers, picked)
-    for position, word in zip(numbers, keys, strict=True):
-        known = positions.get(word)
-        if known is None:
-            positions[word] = [position]
-        else:
-            known.append(position)
-
-
 try:
-    from alerts._core import Snippets, fill_positions
+    from alerts._core import Snippets
 except ImportError:  # installed without a C compiler
     Snippets = None
-    fill_positions = fill_positions_in_python
 
 
 def _scan(keys: list[str], key: str) -> list[int]:
@@ -180,7 +163,17 @@ class _Article:
         """Find the positions of every word at once, or of every word with a key ``wanted``
         (those many watches will look up), for an article many watches will search."""
         positions = _Positions(self.keys, self.key_set)
-        fill_positions(positions, self.keys, wanted)
+        keys: Iterable[str] = self.keys
+        numbers: Iterable[int] = range(len(self.keys))
+        if wanted is not None:  # picked out in C, so the loop below sees only those words
+            picked = list(map(wanted.__contains__, keys))
+            keys, numbers = compress(keys, picked), compress(numbers, picked)
+        for position, word in zip(numbers, keys, strict=True):
+            known = positions.get(word)
+            if known is None:
+                positions[word] = [position]
+            else:
+                known.append(position)
         self._positions = positions
         # From now on a look-up is one dictionary look-up in C, without a method around it.
         self.positions = positions.__getitem__  # type: ignore[method-assign]

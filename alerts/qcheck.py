@@ -3,15 +3,14 @@
 The matcher's evaluator walks a query tree and works out, for every node, which words of the
 article it marks. That walk costs more than the check itself for the usual watch: a name, a
 phrase, a few words in one sentence, two words NEAR each other, words joined by AND or OR,
-exclusions. ``compile_check`` turns such a tree into nested closures that do only the set
+exclusions. ``plan_check`` turns such a tree into a plan, nested tuples saying which set
 operations it needs, with each word's key worked out once, when the watch is compiled. Any
 other node (a sentence over OR or the headline, NEAR over phrases, site:, lang:) is handed
 back to the evaluator, so every query still gets exactly the evaluator's answer: the same
 words marked, or None.
 
-``plan_check`` says what a check does as nested tuples; ``build_check`` turns a plan into the
-closures, and the C core (``alerts._core.Checks``) runs the same plans without Python, but
-for the parts only the evaluator can work out.
+``build_check`` turns a plan into nested closures; the C core (``alerts._core.Checks``) runs
+the same plans without Python, but for the parts only the evaluator can work out.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from typing import Any, Protocol
 
 from alerts.query import And, Near, Not, Or, Query, Sentence, Term
 
-__all__ = ["Check", "Place", "Plan", "build_check", "compile_check", "plan_check"]
+__all__ = ["Check", "Place", "Plan", "build_check", "plan_check"]
 
 _TITLE = 0  # the headline is sentence 0
 _Span = tuple[int, int, tuple[int, ...]]
@@ -77,12 +76,6 @@ def plan_check(node: Query, term_keys: dict[int, list[str]]) -> Plan:
         left, right = (term_keys[id(side)][0] for side in (node.left, node.right))  # type: ignore[attr-defined]
         return ("near", left, right, node.distance)
     return ("evaluate", node)
-
-
-def compile_check(node: Query, term_keys: dict[int, list[str]]) -> Check:
-    """A check giving what ``evaluate(node)`` gives, in one article; ``term_keys`` holds the
-    keys of every Term of ``node`` by the node's identity."""
-    return build_check(plan_check(node, term_keys))
 
 
 def build_check(plan: Plan) -> Check:

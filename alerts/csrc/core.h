@@ -49,8 +49,6 @@ push_number(Numbers *numbers, uint32_t number)
 PyObject *span_tuple(Py_ssize_t start, Py_ssize_t end);
 
 extern PyTypeObject PostingsType, SnippetsType, ChecksType;
-PyObject *fill_positions(PyObject *module, PyObject *args);
-extern const char fill_positions_doc[];
 PyObject *split_sentences(PyObject *module, PyObject *args);
 extern const char split_sentences_doc[];
 

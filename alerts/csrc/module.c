@@ -10,7 +10,6 @@
  *   postings.c   the pre-filter's look-up            (prefilter.WatchIndex.lookup_in_python)
  *   checks.c     the watches' checks                 (matching.verify_in_python)
  *   snippets.c   the matches' snippets               (matching.snippet_in_python)
- *   positions.c  each word's positions by key        (matching.fill_positions_in_python)
  *   sentences.c  sentence splitting                  (text.split_sentences_in_python)
  */
 #include "core.h"
@@ -36,7 +35,6 @@ span_tuple(Py_ssize_t start, Py_ssize_t end)
 }
 
 static PyMethodDef core_methods[] = {
-    {"fill_positions", fill_positions, METH_VARARGS, fill_positions_doc},
     {"split_sentences", split_sentences, METH_VARARGS, split_sentences_doc},
     {NULL, NULL, 0, NULL},
 };

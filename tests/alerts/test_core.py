@@ -18,7 +18,6 @@ from alerts.matching import (
     Matcher,
     _Article,
     _Evaluator,
-    fill_positions_in_python,
     snippet_in_python,
     verify_in_python,
 )
@@ -87,17 +86,6 @@ def test_postings_refuse_what_is_not_a_set_of_keys():
         compiled.lookup(["putin"])
     with pytest.raises(TypeError, match="a posting must be"):
         core.Postings({"putin": ((0,),)}, [], TITLE_MARK)
-
-
-@needs_core
-@settings(max_examples=100, deadline=None)
-@given(st.lists(_words, max_size=40), st.none() | st.sets(_words))
-def test_fill_positions_fills_what_the_loop_in_python_fills(keys, wanted):
-    compiled: dict[str, list[int]] = {"putin": [99]}  # a key known already is appended to
-    in_python: dict[str, list[int]] = {"putin": [99]}
-    core.fill_positions(compiled, keys, wanted)
-    fill_positions_in_python(in_python, keys, wanted)
-    assert compiled == in_python
 
 
 # Words of every kind the word finder knows: accents, Cyrillic, Chinese characters, acronyms,
@@ -202,7 +190,6 @@ def test_the_matcher_matches_alike_with_and_without_the_core(texts, title, body)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(alerts.prefilter, "Postings", None)
         patch.setattr(alerts.prefilter, "Checks", None)
-        patch.setattr(alerts.matching, "fill_positions", fill_positions_in_python)
         patch.setattr(alerts.matching, "Snippets", None)
         assert Matcher(watches).match(document) == compiled
 
