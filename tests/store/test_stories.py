@@ -209,5 +209,5 @@ def test_the_migration_indexes_recent_stored_articles(database_url):
         assert Fingerprint.unpack(stored).shingles == fingerprint(PUTIN).shingles
     engine.dispose()
     factory = session_factory(database_url)
-    copy = crawled("ledger", PUTIN)
+    copy = crawled("ledger", PUTIN, at=now + timedelta(hours=1))
     assert save(factory, copy).story_id == 1
