@@ -1,11 +1,14 @@
-"""Dates from the far future or the distant past never block delivery.
+"""Bad dates never block delivery, and a delivery that cannot be rendered fails alone.
 
 A loopback site of its own: a feed item dated ``Fri, 31 Dec 9999 23:30:00 GMT`` whose page has no
 date, a page whose metadata says the same year while its feed item has a sound time, and an
 ordinary article. A watch in a zone east of UTC matches the first two (the time in that zone
 is past year 9999, where ``astimezone`` overflows), another watch the third. An article
-stored with that date before dates were checked is matched in the same run. Real
-``newswatch run`` processes, a JSON webhook as the channel.
+stored with that date before dates were checked is matched in the same run.
+
+Then the sample site, with one stored article's time spoiled beyond what a datetime holds:
+its delivery fails with its error, every other one goes out. Real ``newswatch run``
+processes, a JSON webhook as the channel.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from spiders.items import Article as Crawled
 from spiders.sample_server import sample_site_server
@@ -149,3 +153,70 @@ def test_far_future_dates_never_block_delivery_in_a_zone_east_of_utc(
     # The page's year 9999 gives way to its feed item's time.
     assert stored["comet-page.html"].published == site.now - timedelta(hours=3)
     assert stored["ferry.html"].published == site.now - timedelta(hours=1)
+
+
+# -- one delivery that cannot be rendered fails alone ---------------------------------------------
+
+# A stored time no datetime can hold, as another tool or a hand edit may leave it: SQLite keeps
+# the text, PostgreSQL has its own 'infinity'.
+UNREADABLE_TIME = {"sqlite": "10000-01-01 00:00:00.000000", "postgresql": "infinity"}
+
+
+def test_a_delivery_that_cannot_be_rendered_fails_alone(
+    tmp_path, database_url, sample_site, newswatch
+):
+    with HttpReceiver(status=503) as hook:
+        config = tmp_path / "newswatch.yaml"
+        config.write_text(yaml.safe_dump({
+            "database": database_url,
+            "crawl": TEST_CRAWL,
+            "channels": {"hook": hook.url("json", "/h")},
+            "sites": [
+                {"name": "courier", "feeds": [f"{sample_site}/courier/rss.xml"]},
+                {"name": "ledger", "sitemaps": [f"{sample_site}/ledger/sitemap-news.xml"]},
+            ],
+            "watches": [
+                {"name": "putin-visit", "query": "Putin visit", "notify": ["hook"]},
+                {"name": "morning", "query": "floods OR inflation OR storm", "notify": ["hook"],
+                 "timezone": "Asia/Tokyo"},
+            ],
+        }))
+        # The channel is down for the first run: every delivery stays queued.
+        first = newswatch("run", "--config", str(config))
+        assert first.returncode == 1, first.stderr[-3000:]
+        with session_factory(database_url).begin() as session:
+            rows = {d.id: d for d in session.scalars(select(Delivery))}
+            morning = sorted(d.id for d in rows.values() if d.watch == "morning")
+            assert len(morning) >= 3 and len(rows) > len(morning)
+            assert {d.state for d in rows.values()} == {DeliveryState.FAILED}
+            poisoned = rows[morning[1]]
+            poisoned_title = poisoned.match.article.title
+            session.execute(
+                text("UPDATE articles SET published = :bad WHERE id = :id"),
+                {"bad": UNREADABLE_TIME[make_url(database_url).get_backend_name()],
+                 "id": poisoned.match.article_id},
+            )
+            for delivery in rows.values():  # the backoff is over
+                delivery.next_attempt = datetime.now(UTC) - timedelta(seconds=1)
+
+        hook.status, hook.requests = 200, []
+        second = newswatch("run", "--config", str(config))
+        listed = newswatch("alerts", "list", "--failed", "--config", str(config))
+
+    assert second.returncode == 1, second.stderr[-3000:]
+    failures = second.stderr.split("newswatch: the run failed:\n")[1].splitlines()
+    assert len(failures) == 1 and failures[0].startswith("  channel hook (watch morning): ")
+    # Every other delivery went out: the other watch's digest, and the rest of this one's.
+    sent = {r.json["title"]: r.json["message"] for r in hook.requests}
+    assert set(sent) == {"putin-visit: 1 new story", f"morning: {len(morning) - 1} new stories"}
+    assert poisoned_title not in sent[f"morning: {len(morning) - 1} new stories"]
+    with session_factory(database_url)() as session:
+        states = {d.id: (d.state, d.attempts) for d in session.scalars(select(Delivery))}
+        error = session.get(Delivery, poisoned.id).last_error
+    assert states.pop(poisoned.id) == (DeliveryState.FAILED, 2)
+    assert set(states.values()) == {(DeliveryState.SENT, 2)}
+    # Its error, on one line, in `newswatch alerts list --failed`.
+    assert listed.returncode == 0, listed.stderr
+    (line,) = [x for x in listed.stdout.splitlines() if "last error:" in x]
+    assert line.split("last error: ")[1] == error
+    assert "\n" not in error and error.startswith("could not read or render this story: ")
