@@ -8,7 +8,9 @@ a crash to repeating at most the one message that was on the wire.
 
 A scheduled watch's rows are due at their slot (`alerts.schedule`); until then they wait.
 Failures come back as values in the `DispatchReport`; failed rows stay queued for the next
-run, after their backoff.
+run, after their backoff. A failure stays where it happened: a story that cannot be read or
+rendered fails its own row, a digest that raises while rendered or sent fails its own rows,
+and every other digest of the dispatch still goes out.
 """
 
 from __future__ import annotations
