@@ -164,6 +164,17 @@ def _aware(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC)
 
 
+def _in_zone(when: datetime, tz: tzinfo | None) -> datetime:
+    """`when` in `tz`; in UTC when `tz` cannot hold it (year 9999 east of UTC, year 1 west),
+    else as it is: any stored time renders."""
+    for zone in (tz, UTC):
+        try:
+            return when.astimezone(zone)
+        except (OverflowError, ValueError):
+            continue
+    return when
+
+
 def _fit(story: _StoryFn, item: DigestItem, tz: tzinfo | None, budget: int) -> str:
     block = ""
     for snippet_limit in _SNIPPET_STEPS:
@@ -214,8 +225,9 @@ class _Story:
             meta.append("also on: " + ", ".join(site for site in also_on if site))
         when = _aware(item.published)
         if when is not None:
-            local = when.astimezone(tz)
-            meta.append(local.strftime("%Y-%m-%d %H:%M ") + (local.strftime("%Z") or "UTC"))
+            local = _in_zone(when, tz)
+            stamp = local.isoformat(sep=" ", timespec="minutes")[:16]  # strftime drops year 1's 0s
+            meta.append(f"{stamp} " + (local.strftime("%Z") or "UTC"))
         return cls(
             headline=headline,
             meta=" · ".join(part for part in meta if part),

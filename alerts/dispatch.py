@@ -8,7 +8,9 @@ a crash to repeating at most the one message that was on the wire.
 
 A scheduled watch's rows are due at their slot (`alerts.schedule`); until then they wait.
 Failures come back as values in the `DispatchReport`; failed rows stay queued for the next
-run, after their backoff.
+run, after their backoff. A failure stays where it happened: a story that cannot be read or
+rendered fails its own row, a digest that raises while rendered or sent fails its own rows,
+and every other digest of the dispatch still goes out.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from alerts.digest import Digest, DigestItem
+from alerts.digest import Digest, DigestItem, Message
 from alerts.schedule import INSTANT, Schedule
+from store.db import database_unavailable
 from store.models import Delivery, Match, Story, utcnow
 from store.outbox import (
     DEFAULT_EXPIRY,
@@ -35,7 +40,13 @@ from store.outbox import (
     new_claimant,
 )
 
+if TYPE_CHECKING:
+    from alerts.deliver import Channel
+
 __all__ = ["ChannelOutcome", "DispatchReport", "digest_item", "dispatch_due"]
+
+# Longest error kept on a row when rendering or sending raised, rather than failed as a value.
+_MAX_ERROR_CHARS = 400
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,8 +144,73 @@ class _Group:
     sent: int = 0
     failed: int = 0
     error: str | None = None
+    #: Rows this run recorded (sent or failed), which nothing may touch again.
+    _settled: set[int] = field(default_factory=set, init=False, repr=False)
 
     def send(self, url: str, ids: Sequence[int], tz: tzinfo | None) -> None:
+        """Send the digest of `ids`; whatever goes wrong fails these rows, never the run."""
+        # Here, not at the top: Apprise loads its plugins on import (a quarter of a second),
+        # and a run with nothing to send should not pay for them.
+        from alerts.deliver import Channel
+
+        try:
+            with Channel(url) as channel:
+                if channel.failure:
+                    self.fail(ids, channel.failure.error)
+                    return
+                self._send(channel, ids, tz)
+        except Exception as exc:  # a stored value or a bug no check foresaw: this group fails
+            if database_unavailable(exc):
+                raise  # not this digest's fault: the step is tried again
+            self._give_up(ids, f"could not render or send the digest: {_describe(exc)}")
+
+    def _send(self, channel: Channel, ids: Sequence[int], tz: tzinfo | None) -> None:
+        stories, messages = self._prepare(channel, ids, tz)
+        ids = sorted(stories)
+        done: set[int] = set()
+        for message in messages:
+            part = [ids[i] for i in message.items]
+            done.update(part)
+            won = self._claim(part)
+            if not won:
+                continue  # another run is sending these
+            order, to_send = ids, [message]
+            if set(won) != set(part):  # another run took some: send ours on their own
+                order, to_send = won, channel.render(self._digest(won, stories), tz=tz)
+            outcome = channel.send(to_send)
+            self._record(won, {order[i] for i in outcome.delivered}, outcome.error)
+            if not outcome.ok:  # the rest of the digest waits too, with the same error
+                self.fail([i for i in ids if i not in done], outcome.error)
+                return
+
+    def _prepare(self, channel: Channel, ids: Sequence[int], tz: tzinfo | None
+                 ) -> tuple[dict[int, DigestItem], list[Message]]:
+        """The stories of `ids` by row, and their digest as the channel's messages.
+
+        When they cannot all be read and rendered together, each story is tried alone: one
+        that still fails is recorded as failed with its error, and the digest goes without it.
+        """
+        try:
+            stories = self._stories(ids)
+            return stories, channel.render(self._digest(sorted(stories), stories), tz=tz)
+        except Exception as exc:  # each story alone, below
+            if database_unavailable(exc):
+                raise
+        stories = {}
+        for row in ids:
+            try:
+                story = self._stories([row])
+                channel.render(self._digest(list(story), story), tz=tz)
+            except Exception as exc:
+                if database_unavailable(exc):
+                    raise
+                self.fail([row], f"could not read or render this story: {_describe(exc)}")
+            else:
+                stories.update(story)
+        return stories, channel.render(self._digest(sorted(stories), stories), tz=tz)
+
+    def _stories(self, ids: Sequence[int]) -> dict[int, DigestItem]:
+        """Each row's story as the digest shows it, by row id (rows gone are left out)."""
         with self.sessions() as session:
             # Every row's match, matched article and story's other copies in three queries,
             # rather than three lazy loads per row.
@@ -142,35 +218,16 @@ class _Group:
             rows = session.scalars(select(Delivery).where(Delivery.id.in_(ids)).options(
                 match.selectinload(Match.article),
                 match.selectinload(Match.story).selectinload(Story.articles)))
-            stories = {row.id: digest_item(row) for row in rows}
-        ids = sorted(stories)
-        # Here, not at the top: Apprise loads its plugins on import (a quarter of a second),
-        # and a run with nothing to send should not pay for them.
-        from alerts.deliver import Channel
-
-        with Channel(url) as channel:
-            if channel.failure:
-                self.fail(ids, channel.failure.error)
-                return
-            done: set[int] = set()
-            for message in channel.render(self._digest(ids, stories), tz=tz):
-                part = [ids[i] for i in message.items]
-                done.update(part)
-                won = self._claim(part)
-                if not won:
-                    continue  # another run is sending these
-                order, messages = ids, [message]
-                if set(won) != set(part):  # another run took some: send ours on their own
-                    order, messages = won, channel.render(self._digest(won, stories), tz=tz)
-                outcome = channel.send(messages)
-                self._record(won, {order[i] for i in outcome.delivered}, outcome.error)
-                if not outcome.ok:  # the rest of the digest waits too, with the same error
-                    self.fail([i for i in ids if i not in done], outcome.error)
-                    return
+            return {row.id: digest_item(row) for row in rows}
 
     def fail(self, ids: Sequence[int], error: str | None) -> None:
         """Record a failed attempt on those of `ids` this run can claim."""
         self._record(self._claim(ids), set(), error)
+
+    def _give_up(self, ids: Sequence[int], error: str) -> None:
+        """Fail what is left of `ids`: the rows this run holds, then those still unsettled."""
+        self._record(ids, set(), error)  # only the rows still claimed by this run
+        self.fail([i for i in ids if i not in self._settled], error)
 
     def report_to(self, report: DispatchReport) -> None:
         common = {"watch": self.watch, "channel": self.channel}
@@ -203,6 +260,7 @@ class _Group:
             return
         with self.sessions.begin() as session:
             rows = held_by(session, ids, self.claimant)
+            self._settled.update(row.id for row in rows)
             sent = [row for row in rows if row.id in delivered]
             failed = [row for row in rows if row.id not in delivered]
             now = self.clock()
@@ -228,6 +286,15 @@ def _expiries(expired: Sequence[Delivery]) -> list[ChannelOutcome]:
         )
         for (watch, channel), rows in groups.items()
     ]
+
+
+def _describe(exc: Exception) -> str:
+    """An unforeseen error as one short line, for a row's last error: the driver's own
+    message for a database error, without SQLAlchemy's SQL echo."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    said = next((line for line in str(cause).splitlines() if line.strip()), "")
+    text = " ".join(f"{type(cause).__name__}: {said}".split())
+    return text if len(text) <= _MAX_ERROR_CHARS else text[: _MAX_ERROR_CHARS - 1] + "…"
 
 
 def digest_item(delivery: Delivery) -> DigestItem:

@@ -17,7 +17,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 from prefect.tasks import Task, exponential_backoff
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from alerts.dispatch import DispatchReport, dispatch_due
 from alerts.watching import match_pending
@@ -27,7 +26,7 @@ from spiders.items import CrawlResult
 from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
-from store.db import session_factory
+from store.db import database_unavailable, session_factory
 from store.health import HealthChange, SiteCheck, mark_sent, pending_change
 from store.outbox import NewMatch
 
@@ -114,9 +113,7 @@ def transient_database_error(task: Task, task_run: TaskRun, state: State) -> boo
     error = state.data
     if not isinstance(error, BaseException):
         error = state.result(raise_on_failure=False)
-    return isinstance(error, OperationalError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    )
+    return database_unavailable(error)
 
 
 # The database steps retry a transient error a few times, backing off: 5 s, 10 s, 20 s (±30%).

@@ -22,7 +22,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from spiders.clean import Block, clean_blocks, is_furniture
-from spiders.dates import parse_date
+from spiders.dates import parse_date, publication_time
 from spiders.items import Article
 from spiders.prepare import prepare
 from store.urls import canonical_url
@@ -65,7 +65,8 @@ def extract_article(
     """Return the article on the page at ``url``, or None when the page holds none.
 
     ``published_hint`` (say, from the feed that listed the page) is used when the page has no
-    machine-readable publication time; it beats a date guessed from the page's text.
+    machine-readable publication time, or only one it cannot have had when it was ``fetched``
+    (default: now); see :func:`spiders.dates.publication_time`.
     A page is not an article when it has no headline, when its structured data says it is a
     listing, or when fewer than ``min_chars`` characters of body survive cleaning.
     """
@@ -98,6 +99,7 @@ def extract_article(
     if document is None or document.body is None:
         return None
 
+    fetched = fetched or datetime.now(UTC)
     title = _squash(page.headline or "")
     blocks = clean_blocks(_blocks(document.body))
     blocks = _drop_leading(blocks, title)
@@ -116,9 +118,9 @@ def extract_article(
         text=text,
         standfirst=standfirst,
         author=_squash(page.author or "") or None,
-        published=page.published or published_hint,
+        published=publication_time(page.published, published_hint, fetched=fetched),
         language=page.language,
-        fetched=fetched or datetime.now(UTC),
+        fetched=fetched,
     )
 
 

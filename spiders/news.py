@@ -33,6 +33,7 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from spiders.conditional import CHILDREN_META, PARENT_META, VIA_META
+from spiders.dates import publication_time
 from spiders.extract import MIN_BODY_CHARS, extract_article
 from spiders.items import Article, SiteSpec
 from spiders.links import looks_like_article_url, same_site
@@ -161,6 +162,11 @@ class NewsSpider(scrapy.Spider):
             self.logger.info("Not an article: %(url)s", {"url": response.url})
             return
         article = self.complete_article(article, entry)
+        # Whatever the page, its listing or the hooks said: a time it can have had when fetched.
+        listed = entry.published if entry else None
+        published = publication_time(article.published, listed, fetched=article.fetched)
+        if published != article.published:
+            article = replace(article, published=published)
         self.crawler.stats.inc_value("newswatch/items/extracted")
         yield article.to_dict()
 

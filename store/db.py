@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Column, Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
@@ -57,6 +57,14 @@ def database_problem(url: str, exc: SQLAlchemyError) -> str:
         reason = reason.split("(Background on this error")[0].strip()
     hint = lines[1] if len(lines) > 1 and lines[1].endswith("?") else ""
     return f"database {shown}: {reason[:300]}" + (f" ({hint})" if hint else "")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database was briefly unavailable (connection lost, busy, a
+    serialization conflict): worth trying again, unlike a bug or bad data."""
+    return isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
 
 
 def alembic_config() -> AlembicConfig:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -155,6 +156,24 @@ def test_newest_first_and_undated_last() -> None:
     [message] = render(Digest(watch="w", items=items), "text", tz=UTC)
     headlines = [block.split("\n")[0] for block in message.body.split("\n\n")]
     assert headlines == ["naive-new", "aware-mid", "old", "undated"]
+
+
+@pytest.mark.parametrize(("zone", "stored", "shown"), [
+    # East of UTC, year 9999 ends before UTC's does; west of it, year 1 begins later.
+    (ZoneInfo("Asia/Tokyo"), datetime(9999, 12, 31, 23, 30, tzinfo=UTC), "9999-12-31 23:30 UTC"),
+    (ZoneInfo("Europe/Istanbul"), datetime(9999, 12, 31, 23, 30), "9999-12-31 23:30 UTC"),
+    (ZoneInfo("America/New_York"), datetime(1, 1, 1, 0, 10, tzinfo=UTC), "0001-01-01 00:10 UTC"),
+    (ZoneInfo("Asia/Tokyo"), datetime(9999, 12, 31, 10, 0, tzinfo=UTC), "9999-12-31 19:00 JST"),
+    (None, datetime(9999, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-5))),
+     "9999-12-31 23:30 UTC-05:00"),
+])
+@pytest.mark.parametrize("style", STYLES)
+def test_any_stored_time_renders_in_any_zone(zone, stored, shown, style) -> None:
+    far = DigestItem(headline="Far", site="s", url="https://s.example/far", published=stored,
+                     snippet="")
+    [message] = render(Digest(watch="w", items=(far, LE_MONDE)), style, tz=zone)
+    assert f"s · {shown}" in message.body.replace("\\-", "-")  # Markdown escapes "-"
+    assert "Putin lands in Paris" in message.body
 
 
 def many_items(count: int, snippet_words: int = 40) -> tuple[DigestItem, ...]:

@@ -9,13 +9,13 @@ from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 import alerts.dispatch
 from alerts.dispatch import ChannelOutcome, dispatch_due
 from alerts.schedule import parse_schedule
 from store.db import session_factory
-from store.models import Delivery, DeliveryState
+from store.models import Delivery, DeliveryState, Match
 from store.outbox import CLAIM_LEASE, claim_deliveries, due_deliveries
 from tests.alerts.receivers import HttpReceiver
 from tests.alerts.stories import NOW, add_stories
@@ -331,3 +331,59 @@ def test_claims_are_atomic(database_url) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(won) == sorted(ids)
+
+
+# -- a story that cannot be read or rendered fails alone -------------------------------------------
+
+# Stored values no code of ours writes, as a hand edit or another tool may leave them: a time no
+# datetime holds (SQLite keeps the text, PostgreSQL has 'infinity'), and marks that are no offsets.
+UNREADABLE_TIME = {"sqlite": "10000-01-01 00:00:00.000000", "postgresql": "infinity"}
+
+
+def poison(sessions, story_headline: str, kind: str) -> int:
+    """Spoil the stored row behind one story; returns its delivery's id."""
+    with sessions.begin() as session:
+        [row] = [d for d in session.scalars(select(Delivery))
+                 if d.match.article.title == story_headline]
+        if kind == "time":
+            backend = session.get_bind().dialect.name
+            session.execute(text("UPDATE articles SET published = :bad WHERE id = :id"),
+                            {"bad": UNREADABLE_TIME[backend], "id": row.match.article_id})
+        else:
+            session.execute(update(Match).where(Match.id == row.match_id)
+                            .values(marks=[["start", "end"]]))
+        return row.id
+
+
+@pytest.mark.parametrize("kind", ["time", "marks"])
+def test_a_story_that_cannot_be_read_fails_alone(database_url, receivers, kind) -> None:
+    hook, _ = receivers
+    channels = {"hook": hook.url("json", "/hook")}
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        putin = add_stories(session, "putin", ["hook"], 3)
+        floods = add_stories(session, "floods", ["hook"], 1)
+    poisoned = poison(sessions, putin[1], kind)
+
+    report = dispatch_due(sessions, channels)
+
+    assert sorted((o.watch, o.stories) for o in report.sent) == [("floods", 1), ("putin", 2)]
+    [failed] = report.failed
+    assert (failed.watch, failed.stories) == ("putin", 1)
+    assert failed.error.startswith("could not read or render this story: ")
+    assert "\n" not in failed.error and len(failed.error) < 500
+    assert sorted(r.json["title"] for r in hook.requests) == [
+        "floods: 1 new story", "putin: 2 new stories"]
+    assert headlines(hook) == Counter([putin[0], putin[2], *floods])
+    with sessions() as session:
+        rows = {d.id: d for d in session.scalars(select(Delivery))}
+    assert (rows[poisoned].state, rows[poisoned].attempts) == (DeliveryState.FAILED, 1)
+    assert rows[poisoned].last_error == failed.error and rows[poisoned].claimed_by is None
+    assert {(d.state, d.attempts) for i, d in rows.items() if i != poisoned} == {
+        (DeliveryState.SENT, 1)}
+
+    # It is retried like any failed row, and fails alone again; nothing else is sent twice.
+    again = dispatch_due(sessions, channels, ignore_backoff=True)
+    assert (again.sent, [o.stories for o in again.failed], len(hook.requests)) == ([], [1], 2)
+    assert states(database_url)[f"putin/hook/{rows[poisoned].story_id}"] == (
+        DeliveryState.FAILED, 2)

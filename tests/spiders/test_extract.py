@@ -245,3 +245,26 @@ def test_published_hint_beats_a_guess_but_not_the_page():
     assert extract_article(_page(), url, "t", published_hint=hint).published == hint
     assert extract_article(_page(dated), url, "t", published_hint=hint).published == datetime(
         2024, 11, 30, 10, 0, tzinfo=UTC)
+
+
+def test_a_page_time_it_cannot_have_had_gives_way_to_the_hint():
+    url = "https://town.example/news/library-to-close"
+    fetched = datetime.now(UTC)
+    hint = fetched - timedelta(hours=3)
+
+    def dated(when: str) -> str:
+        return _page(f'<meta property="article:published_time" content="{when}">')
+
+    far = dated("9999-12-31T23:30:00Z")
+    assert extract_article(far, url, "t", fetched=fetched, published_hint=hint).published == hint
+    assert extract_article(far, url, "t", fetched=fetched).published is None
+    assert extract_article(far, url, "t", fetched=fetched,
+                           published_hint=datetime(9999, 12, 31, tzinfo=UTC)).published is None
+    in_two_days = dated((fetched + timedelta(days=2)).isoformat())
+    assert extract_article(in_two_days, url, "t", fetched=fetched,
+                           published_hint=hint).published == hint
+    soon = (fetched + timedelta(hours=5)).replace(microsecond=0)
+    assert extract_article(dated(soon.isoformat()), url, "t", fetched=fetched,
+                           published_hint=hint).published == soon
+    assert extract_article(dated("1989-06-01T10:00:00Z"), url, "t", fetched=fetched,
+                           published_hint=hint).published == hint

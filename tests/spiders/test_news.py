@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -228,6 +229,45 @@ def test_entry_fills_what_the_page_lacks(page, base_url):
 
     assert item["published"] == published.isoformat()
     assert item["title"] == "Eurozone inflation eases to 2.3% as energy prices fall"
+
+
+def undated_article(page, base_url: str, entry_published: datetime | None,
+                    cls=NewsSpider) -> dict:
+    """The sample site's inflation article, stripped of its own dates, as ``cls`` yields it
+    when a listing entry dated ``entry_published`` led to it."""
+    path = "/ledger/news/88405/eurozone-inflation-eases-as-energy-prices-fall"
+    html = page(path).replace('"datePublished"', '"dateNotPublished"')
+    html = html.replace("<time datetime=", "<span data-datetime=")
+    request = Request(base_url + path, meta={
+        "newswatch_article": True,
+        "newswatch_entry": Entry(url=base_url + path, published=entry_published),
+    })
+    response = HtmlResponse(base_url + path, body=html.encode(), encoding="utf-8",
+                            request=request)
+    (item,) = list(make_spider(cls).parse_article(response))
+    return item
+
+
+def test_an_entry_time_it_cannot_have_had_is_unknown(page, base_url):
+    far = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+    assert undated_article(page, base_url, far)["published"] is None
+    tomorrow_and_more = datetime.now(UTC) + timedelta(days=1, hours=1)
+    assert undated_article(page, base_url, tomorrow_and_more)["published"] is None
+    soon = datetime.now(UTC) + timedelta(hours=6)
+    assert undated_article(page, base_url, soon)["published"] == soon.isoformat()
+
+
+def test_a_hook_cannot_date_an_article_implausibly(page, base_url):
+    class DatedByHook(NewsSpider):
+        name = "dated-by-hook"
+
+        def complete_article(self, article, entry):
+            return replace(super().complete_article(article, entry),
+                           published=datetime(1970, 1, 1, tzinfo=UTC))
+
+    listed = datetime.now(UTC) - timedelta(hours=2)
+    assert undated_article(page, base_url, listed, DatedByHook)["published"] == listed.isoformat()
+    assert undated_article(page, base_url, None, DatedByHook)["published"] is None
 
 
 def test_non_article_pages_yield_nothing(page, base_url):

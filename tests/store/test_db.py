@@ -4,13 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from store.db import (
     LATEST_MIGRATION,
     DatabaseURLError,
     alembic_config,
     create_db_engine,
+    database_unavailable,
     read_session_factory,
     session_factory,
     upgrade,
@@ -75,3 +76,12 @@ def test_a_read_only_session_cannot_write_on_postgresql(postgres_url):
         session.add(Story(title="T", created=datetime.now(UTC)))
         with pytest.raises(DBAPIError, match="read-only"):
             session.flush()
+
+
+def test_only_an_unavailable_database_is_worth_trying_again():
+    assert database_unavailable(OperationalError("SELECT 1", {}, Exception("database is locked")))
+    lost = DataError("SELECT 1", {}, Exception("server closed the connection"),
+                     connection_invalidated=True)
+    assert database_unavailable(lost)
+    assert not database_unavailable(DataError("SELECT 1", {}, Exception("timestamp too large")))
+    assert not database_unavailable(ValueError("Invalid isoformat string"))
