@@ -102,8 +102,8 @@ def channel_url_problem(url: str) -> str | None:
     with _apprise_complaints():
         service = apprise.Apprise.instantiate(url)
     if service is None:
-        return "Apprise cannot parse it for its service (a token, address or option is missing "\
-               "or malformed)"
+        return ("Apprise cannot parse it for its service (a token, address or option is missing "
+                "or malformed)")
     return None
 
 
