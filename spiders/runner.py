@@ -175,6 +175,9 @@ def _child_env(database_url: str | None) -> dict[str, str]:
            if name in _CHILD_ENV_NAMES or name.startswith(_CHILD_ENV_PREFIXES)}
     paths = [str(_PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(paths)
+    # Its log reaches the file as it is written: nothing is left to flush at exit, where a full
+    # disk would turn the status that says so into Python's 120.
+    env["PYTHONUNBUFFERED"] = "1"
     if database_url:
         env["NEWSWATCH_DATABASE_URL"] = database_url
     return env
