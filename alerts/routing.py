@@ -7,7 +7,9 @@ URL in it becomes a channel named after its scheme and a short hash of the URL
 it is, and shows nothing secret. A watch reaches them with `notify: [tag:ops]`.
 
 A file that cannot be read, that Apprise cannot parse, or that has a line Apprise would skip
-is an error, never a silently smaller set of channels.
+is an error, never a silently smaller set of channels. Errors say where (a line, an entry) and
+never quote the file or a URL: Apprise's own complaints may hold tokens and passwords.
+`channel_url_problem` says, in the same way, why Apprise cannot use a channel's URL.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import apprise
 from apprise.config.base import ConfigBase
+from apprise.manager_plugins import NotificationManager
 
 import alerts.console  # noqa: F401  (registers console://, which a file may use too)
 
@@ -28,14 +32,19 @@ __all__ = [
     "TAG_PREFIX",
     "ChannelsFileError",
     "FileChannel",
+    "channel_url_problem",
     "expand_tags",
     "load_channels_file",
 ]
 
 TAG_PREFIX = "tag:"
+APPRISE_WIKI = "https://github.com/caronc/apprise/wiki"
 
 _APPRISE = logging.getLogger("apprise")
-_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://\S*")
+# Where Apprise's complaints about a config file point: "on line 3", "entry #2, item #1".
+_PLACE = re.compile(r"\bline (\d+)|\bentry #(\d+)")
+# A tag as Apprise files carry them; anything else in a `tag:` entry may be a URL, not shown.
+_TAG = re.compile(r"[\w.-]+")
 
 
 class ChannelsFileError(ValueError):
@@ -62,7 +71,10 @@ def load_channels_file(path: Path) -> list[FileChannel]:
     with _apprise_complaints() as complaints:
         services, includes = ConfigBase.config_parse(content)
     if complaints:
-        raise ChannelsFileError(f"{path}: Apprise says: {complaints[0]}")
+        raise ChannelsFileError(
+            f"{path}: Apprise cannot load {_place(complaints)} (its message is not shown: it "
+            f"may quote a secret); check the URL's format at {APPRISE_WIKI}"
+        )
     if includes:
         raise ChannelsFileError(f"{path}: 'include' is not supported; list the URLs here")
     if not services:
@@ -80,6 +92,21 @@ def load_channels_file(path: Path) -> list[FileChannel]:
     return channels
 
 
+def channel_url_problem(url: str) -> str | None:
+    """Why Apprise cannot use ``url``, in words that quote nothing of it; None when it can."""
+    scheme, found, _ = url.partition("://")
+    if not found:
+        return "it has no scheme:// (an Apprise URL starts like slack:// or mailtos://)"
+    if scheme.lower() not in NotificationManager():
+        return "no Apprise service has its scheme"
+    with _apprise_complaints():
+        service = apprise.Apprise.instantiate(url)
+    if service is None:
+        return ("Apprise cannot parse it for its service (a token, address or option is missing "
+                "or malformed)")
+    return None
+
+
 def expand_tags(notify: Sequence[str], channels: Sequence[FileChannel]) -> tuple[str, ...]:
     """`notify` with each `tag:NAME` replaced by the names of the channels tagged NAME."""
     names: list[str] = []
@@ -91,21 +118,32 @@ def expand_tags(notify: Sequence[str], channels: Sequence[FileChannel]) -> tuple
         tagged = [channel.name for channel in channels if tag in channel.tags]
         if not tagged:
             known = sorted({t for channel in channels for t in channel.tags})
-            raise ValueError(f"unknown tag {tag!r} (tags: {', '.join(known) or 'none'})")
+            shown = repr(tag) if _TAG.fullmatch(tag) else "(not a tag name, not shown)"
+            raise ValueError(f"unknown tag {shown} (tags: {', '.join(known) or 'none'})")
         names += tagged
     return tuple(dict.fromkeys(names))
 
 
+def _place(complaints: list[str]) -> str:
+    """The line or entry of the file that Apprise's complaints point at, if they say."""
+    for complaint in complaints:
+        found = _PLACE.search(complaint)
+        if found and found.group(1):
+            return f"line {found.group(1)}"
+        if found:
+            return f"entry {found.group(2)} of urls"
+    return "an entry"
+
+
 @contextmanager
 def _apprise_complaints() -> Iterator[list[str]]:
-    """Collect (and keep off the terminal) what Apprise logs at WARNING or above."""
+    """Collect, and keep out of every log, what Apprise logs at WARNING or above: it quotes
+    tokens and whole lines (Apprise masks passwords in URLs, not tokens in their paths)."""
     complaints: list[str] = []
 
     def collect(record: logging.LogRecord) -> bool:
         if record.levelno >= logging.WARNING:
-            # Apprise masks passwords in URLs it quotes, but not tokens in their paths.
-            said = _URL.sub(lambda found: f"{found.group(1)}://…", record.getMessage())
-            complaints.append(" ".join(said.split()))
+            complaints.append(record.getMessage())
         return False
 
     _APPRISE.addFilter(collect)

@@ -10,6 +10,9 @@ Everything a site sends us is untrusted. Before it goes into a message it is
 3. escaped for the target format (`escape_slack`, `escape_html`, `escape_markdown`) by the
    renderer, which also adds the markup of its own (bold, links) around escaped pieces.
 
+`escape_gfm` does 1 and 3 at once for the run report: Prefect's UI renders its artifacts, table
+cells included, as GitHub-flavoured Markdown with raw HTML, images and bare-URL links.
+
 Links never come from scraped text: `safe_url` checks the article URL is http(s) and
 percent-encodes anything that could break out of a link in any format.
 """
@@ -28,6 +31,11 @@ _KEPT_FORMAT_CHARS = frozenset("\u200d")
 ZERO_WIDTH_SPACE = "\u200b"
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&=])")
+
+# GitHub-flavoured Markdown: inline markup and HTML anywhere in a line, the starts of bare-URL
+# and e-mail links (http://, www., @), and block markers at the start of a line.
+_GFM_INLINE = re.compile(r"[\\`*_~\[\]<>&|@]|:(?=//)|(?<=[Ww]{3})\.")
+_GFM_BLOCK_START = re.compile(r"^(?:\d{1,9}(?=[.)])|(?=[#+=-]))")
 
 # What may stay literal in a link target; everything else is percent-encoded. Notably
 # absent: space, quotes, < > | \ ^ ` { }, which end or split a link in Slack, HTML or Markdown.
@@ -113,6 +121,17 @@ def escape_html(text: str) -> str:
 def escape_markdown(text: str) -> str:
     """CommonMark: backslash before every character that could start markup or HTML."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def escape_gfm(text: str) -> str:
+    """`text` as one line of GitHub-flavoured Markdown that shows exactly that text.
+
+    Safe in a paragraph, a list item, a heading or a table cell: it cleans `text` as `one_line`
+    does (a line break would end a table row or start a block), and escapes what could make a
+    link, an image, HTML, emphasis, a heading, a list, a quote or a new table column.
+    """
+    line = _GFM_INLINE.sub(lambda found: "\\" + found.group(), one_line(text))
+    return _GFM_BLOCK_START.sub(lambda found: found.group() + "\\", line, count=1)
 
 
 def safe_url(url: str) -> str | None:

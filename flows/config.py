@@ -2,7 +2,8 @@
 
 Every problem is a ``ConfigError`` whose message is one line naming the file, the key and what is
 wrong, e.g. ``newswatch.yaml: watches[0].notify: unknown channel 'tem' (channels: team, me)``.
-Nothing runs on a config error.
+Nothing runs on a config error. A channel's value (its URL, with its tokens and passwords) is
+never quoted, nor anything that may be one: an entry that is not a name is described, not shown.
 """
 
 from __future__ import annotations
@@ -288,7 +289,9 @@ class Config(_Strict):
     @classmethod
     def _channels(cls, channels: dict[str, str]) -> dict[str, str]:
         for name in channels:
-            _check_name(name)
+            if not _NAME.match(name):  # not shown: it may be a URL written where its name goes
+                raise ValueError("a channel name is letters, digits, '-', '_' or '.', and its "
+                                 "Apprise URL follows it (team: slack://...)")
         return channels
 
     def site(self, name: str) -> SiteConfig:
@@ -346,6 +349,9 @@ def _expand_env(value: Any, source: str, where: tuple[Any, ...]) -> Any:
                 )
             return os.environ[name]
 
+        if "${" in _ENV_REF.sub("", value):
+            raise ConfigError(f"{source}: {_key(where)}: a malformed ${{VAR}} reference; write "
+                              f"${{NAME}} with letters, digits and '_'")
         return _ENV_REF.sub(lookup, value)
     return value
 
@@ -374,8 +380,8 @@ def _with_channels_file(config: Config) -> Config:
         tags = [entry for entry in watch.notify if entry.startswith(TAG_PREFIX)]
         if tags and not config.channels_file:
             raise ConfigError(
-                f"{config.source}: watches[{index}].notify: {tags[0]!r} needs channels_file "
-                f"(an Apprise config file whose URLs carry tags)"
+                f"{config.source}: watches[{index}].notify: {_shown(tags[0])} needs "
+                f"channels_file (an Apprise config file whose URLs carry tags)"
             )
         try:
             notify = expand_tags(watch.notify, found)
@@ -405,7 +411,7 @@ def _check_references(config: Config) -> None:
     if config.health.channel is not None and config.health.channel not in config.channels:
         known = ", ".join(config.channels) or "none configured"
         raise ConfigError(
-            f"{source}: health.channel: unknown channel {config.health.channel!r} "
+            f"{source}: health.channel: unknown channel {_shown(config.health.channel)} "
             f"(channels: {known})"
         )
     for index, watch in enumerate(config.watches):
@@ -413,7 +419,7 @@ def _check_references(config: Config) -> None:
             if channel not in config.channels:
                 known = ", ".join(config.channels) or "none configured"
                 raise ConfigError(
-                    f"{source}: watches[{index}].notify: unknown channel {channel!r} "
+                    f"{source}: watches[{index}].notify: unknown channel {_shown(channel)} "
                     f"(channels: {known})"
                 )
     _check_channel_urls(config)
@@ -421,17 +427,14 @@ def _check_references(config: Config) -> None:
 
 
 def _check_channel_urls(config: Config) -> None:
-    import apprise
-
     from alerts import deliver  # noqa: F401  (registers console://)
+    from alerts.routing import APPRISE_WIKI, channel_url_problem
 
     for name, url in config.channels.items():
-        if apprise.Apprise.instantiate(url) is None:
-            scheme = url.split("://", 1)[0] if "://" in url else url[:12]
-            raise ConfigError(
-                f"{config.source}: channels.{name}: not a valid Apprise URL "
-                f"(scheme {scheme!r}; see https://github.com/caronc/apprise/wiki)"
-            )
+        problem = channel_url_problem(url)
+        if problem is not None:
+            raise ConfigError(f"{config.source}: channels.{name}: not a valid Apprise URL: "
+                              f"{problem}; see {APPRISE_WIKI}")
 
 
 def _check_database_url(config: Config) -> None:
@@ -453,6 +456,12 @@ def _has_python_spider(name: str) -> bool:
     return name in site_spiders()
 
 
+def _shown(entry: str) -> str:
+    """A channel or tag reference quoted, unless it may be a channel's URL put in its place."""
+    name = entry.removeprefix("tag:")
+    return repr(entry) if _NAME.match(name) else "(an entry that is not a name, not shown)"
+
+
 def _key(where: tuple[Any, ...]) -> str:
     out = ""
     for part in where:
@@ -463,6 +472,8 @@ def _key(where: tuple[Any, ...]) -> str:
 def _first_error(exc: ValidationError, source: str) -> str:
     error = exc.errors()[0]
     where = tuple(p for p in error["loc"] if p not in ("function-after",))
+    if where[:1] == ("channels",) and len(where) > 1 and not _NAME.match(str(where[1])):
+        where = ("channels", "(a key that is not a name, not shown)")
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key"

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import func, select
 
 from alerts.dispatch import DispatchReport
+from alerts.safetext import escape_gfm, safe_url
 from flows.config import Config
 from flows.tasks import SiteOutcome
 from store.db import session_factory
@@ -79,7 +80,7 @@ def publish_report(summary: RunSummary, config: Config) -> str:
             for s in summary.sites
         }
         broken = {h.site: h for h in broken_sites(session)}
-    lines = [f"# Newswatch run: {summary.scope}", "", summary.headline]
+    lines = [f"# Newswatch run: {_cell(summary.scope)}", "", _cell(summary.headline)]
     if summary.sites:  # a deliveries-only run has neither sites nor matches
         lines += _sites_section(summary, streaks, broken, config.health.after)
         lines += _matches_section(stories)
@@ -91,7 +92,7 @@ def publish_report(summary: RunSummary, config: Config) -> str:
     if summary.sites:
         create_table_artifact(
             key=MATCHES_KEY,
-            table=stories or [dict.fromkeys(_TABLE_COLUMNS, "")],
+            table=[_table_row(row) for row in stories] or [dict.fromkeys(_TABLE_COLUMNS, "")],
             description=f"{len(stories)} new matches in run {summary.scope}",
         )
     get_run_logger().info(summary.headline)
@@ -146,7 +147,7 @@ def _sites_section(summary: RunSummary, streaks, broken, after: int) -> list[str
         if len(s.errors) > _ERRORS_SHOWN:
             errors += f"; … {len(s.errors) - _ERRORS_SHOWN} more"
         lines.append(
-            f"| {s.site} | {s.pages} | {s.found} | {s.new} | {s.updated} "
+            f"| {_cell(s.site)} | {s.pages} | {s.found} | {s.new} | {s.updated} "
             f"| {_share(check.with_body, check.pages_read)} "
             f"| {_share(check.with_date, check.with_body)} "
             f"| {_health(check, streaks.get(s.site, 0), broken.get(s.site), after)} | {errors} |"
@@ -155,9 +156,10 @@ def _sites_section(summary: RunSummary, streaks, broken, after: int) -> list[str
     others = [h for site, h in broken.items() if site not in {s.site for s in summary.sites}]
     if changes or others:
         lines += ["", "### Site health", ""]
-        lines += [f"- **{c.title}**: {_cell(c.body)}" for c in changes]
+        lines += [f"- **{_cell(c.title)}**: {_cell(c.body)}" for c in changes]
         lines += [
-            f"- {h.site} looks broken since {h.broken_since:%Y-%m-%d %H:%M} UTC: {_cell(h.problem)}"
+            f"- {_cell(h.site)} looks broken since {h.broken_since:%Y-%m-%d %H:%M} UTC: "
+            f"{_cell(h.problem)}"
             for h in others
             if h.broken_since
         ]
@@ -181,11 +183,11 @@ def _matches_section(stories: list[dict[str, str]]) -> list[str]:
     for row in stories:
         by_watch[row["watch"]].append(row)
     for watch, rows in by_watch.items():
-        lines += [f"### {watch}", ""]
+        lines += [f"### {_cell(watch)}", ""]
         for row in rows:
-            headline = _cell(row["headline"]).replace("[", "(").replace("]", ")")
-            link = f"[{headline}](<{row['url']}>)" if row["url"] else headline
-            lines.append(f"- {link}: {row['site']}, {row['published']}")
+            headline, url = _cell(row["headline"]), safe_url(row["url"])
+            link = f"[{headline}](<{url}>)" if url else headline
+            lines.append(f"- {link}: {_cell(row['site'])}, {row['published']}")
         lines.append("")
     return lines
 
@@ -201,9 +203,10 @@ def _deliveries_section(report: DispatchReport, queued: dict[str, int]) -> list[
         lines.append(f"- expired unsent: {report.expired}")
     lines.append("")
     for c in report.sent:
-        lines.append(f"- {c.watch} → {c.channel}: sent {c.stories} stories")
+        lines.append(f"- {_cell(c.watch)} → {_cell(c.channel)}: sent {c.stories} stories")
     for c in report.failed:
-        lines.append(f"- {c.watch} → {c.channel}: **not sent** ({_cell(c.error)}); will retry")
+        lines.append(f"- {_cell(c.watch)} → {_cell(c.channel)}: **not sent** ({_cell(c.error)}); "
+                     "will retry")
     return lines
 
 
@@ -212,5 +215,11 @@ def _share(part: int, whole: int) -> str:
 
 
 def _cell(text: str | None) -> str:
-    """Text from the web or an error, safe inside a markdown table cell or list item."""
-    return " ".join((text or "").replace("|", "/").split())
+    """Text from the web, a server or the config, shown as itself in the report's Markdown."""
+    return escape_gfm(text or "")
+
+
+def _table_row(row: dict[str, str]) -> dict[str, str]:
+    """A row of the matches table: Prefect's UI renders each cell as Markdown too."""
+    return {column: safe_url(value) or "" if column == "url" else _cell(value)
+            for column, value in row.items()}

@@ -2,7 +2,9 @@
 
 :func:`crawl_site` starts ``python -m spiders.crawl`` in a child process (Scrapy's reactor runs
 once per process), waits for it, reads the articles and stats it wrote, and judges the crawl by
-its stats: a crawl whose every request failed still finishes "finished".
+its stats: a crawl whose every request failed still finishes "finished". The child parses
+hostile pages, so its environment holds only what it needs to run (``_CHILD_ENV_NAMES``), never
+the secrets that channels or Prefect read.
 
 A crawl fails when the child exits non-zero, runs past ``timeout``, fetches no page at all, or
 cannot read any of the site's feeds, sitemaps and section pages. Pages that fail on their own
@@ -43,6 +45,16 @@ _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _LOG_TAIL_LINES = 20
 _PROGRESS_POLL_S = 1.0
 _PROBLEM = re.compile(r"\] (WARNING|ERROR|CRITICAL): ")
+# The crawl child's whole environment: the interpreter and its loader, locale, time, temporary
+# files, proxies and CA certificates; libpq's own variables for the stored-article lookups; a
+# preloaded libfaketime's clock. Everything else (channel secrets, PREFECT_API_KEY) is left out.
+_CHILD_ENV_NAMES = frozenset({
+    "HOME", "PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONHOME",
+    "LD_LIBRARY_PATH", "LD_PRELOAD",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+    "SSL_CERT_FILE", "SSL_CERT_DIR",
+})
+_CHILD_ENV_PREFIXES = ("LC_", "PG", "FAKETIME")
 
 
 def crawl_site(
@@ -157,10 +169,15 @@ def failure_reasons(stats: dict[str, Any]) -> list[str]:
 
 
 def _child_env(database_url: str | None) -> dict[str, str]:
-    env = dict(os.environ)
-    paths = [str(_PROJECT_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    """Only what the interpreter, the network and the database need: the child parses hostile
+    pages, so the secrets that ``${VAR}`` channels and Prefect read stay in this process."""
+    env = {name: value for name, value in os.environ.items()
+           if name in _CHILD_ENV_NAMES or name.startswith(_CHILD_ENV_PREFIXES)}
+    paths = [str(_PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(paths)
-    env.pop("NEWSWATCH_DATABASE_URL", None)
+    # Its log reaches the file as it is written: nothing is left to flush at exit, where a full
+    # disk would turn the status that says so into Python's 120.
+    env["PYTHONUNBUFFERED"] = "1"
     if database_url:
         env["NEWSWATCH_DATABASE_URL"] = database_url
     return env

@@ -3,6 +3,7 @@ config errors for tags, files, schedules and expiry."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from textwrap import dedent
 
@@ -69,8 +70,10 @@ def test_tags_expand_to_their_channels(tmp_path: Path) -> None:
     ("content", "problem"),
     [
         ("", "holds no Apprise URL"),
-        ("urls:\n  - nosuchservice://x\n", "Apprise says: "),
-        ("ops=json://127.0.0.1/x\nthis line is not a url\n", "Apprise says: "),
+        ("urls:\n  - nosuchservice://x\n", "Apprise cannot load an entry "),
+        ("ops=json://127.0.0.1/x\nthis line is not a url\n", "Apprise cannot load line 2 "),
+        ("urls:\n  - json://127.0.0.1/x\n  - slack://only-one-token:\n      tag: ops\n",
+         "Apprise cannot load entry 2 of urls "),
         ("ops=json://127.0.0.1/x\ninclude other.yml\n", "'include' is not supported"),
     ],
 )
@@ -83,12 +86,20 @@ def test_unusable_files_are_errors(tmp_path: Path, content: str, problem: str, c
     assert capsys.readouterr() == ("", "")  # Apprise's own complaints stay off the terminal
 
 
-def test_errors_never_quote_a_url(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [
+    "urls:\n  - nosuchservice://user:pa55word-x@host/t0ken-in-the-path\n",
+    "ops=slack://t0ken-in-the-path\n",  # Apprise quotes the token it finds invalid
+    "urls:\n  - slack://t0ken-in-the-path:\n      tag: ops\n",
+    "ops=json://127.0.0.1/x\nt0ken-in-the-path pa55word-x\n",  # Apprise quotes the line
+])
+def test_errors_never_quote_the_file(tmp_path: Path, content: str, caplog) -> None:
     path = tmp_path / "apprise.yml"
-    path.write_text("urls:\n  - nosuchservice://user:pa55word-x@host/t0ken-in-the-path\n")
-    with pytest.raises(ChannelsFileError) as raised:
+    path.write_text(content)
+    with caplog.at_level(logging.DEBUG), pytest.raises(ChannelsFileError) as raised:
         load_channels_file(path)
-    assert str(raised.value) == f"{path}: Apprise says: Unparseable URL nosuchservice://…"
+    said = str(raised.value) + caplog.text
+    assert str(raised.value).startswith(f"{path}: Apprise cannot load ")
+    assert "t0ken" not in said and "pa55word" not in said
 
 
 # -- the config file --------------------------------------------------------------------------

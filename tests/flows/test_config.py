@@ -1,5 +1,6 @@
 """Each config problem is one line naming the file, the key and what is wrong."""
 
+import logging
 from textwrap import dedent
 
 import pytest
@@ -141,3 +142,96 @@ def test_durations():
     assert parse_duration("15m").total_seconds() == 900
     with pytest.raises(ValueError):
         parse_duration("0m")
+
+
+# -- channel values never show in an error ---------------------------------------------------
+
+SECRET = "s3cr3t-t0ken-9f2"
+CHANNEL = 'team: "json://127.0.0.1:9/hook"'
+
+
+@pytest.mark.parametrize(("old", "new", "error"), [
+    (CHANNEL, 'team: "slack://${HOOK_TOKEN}"',  # Apprise's own log quotes this URL
+     "channels.team: not a valid Apprise URL: Apprise cannot parse it for its service (a "
+     "token, address or option is missing or malformed); see https://github.com/caronc/apprise/wiki"),
+    (CHANNEL, 'team: "nosuch${HOOK_TOKEN}://host/${HOOK_TOKEN}"',
+     "channels.team: not a valid Apprise URL: no Apprise service has its scheme; see "
+     "https://github.com/caronc/apprise/wiki"),
+    (CHANNEL, 'team: "${HOOK_TOKEN}"',
+     "channels.team: not a valid Apprise URL: it has no scheme:// (an Apprise URL starts like "
+     "slack:// or mailtos://); see https://github.com/caronc/apprise/wiki"),
+    (CHANNEL, 'team: "json://127.0.0.1:9/${HOOK_TOKEN}/${HOOK_TOKEN"',
+     "channels.team: a malformed ${VAR} reference; write ${NAME} with letters, digits and '_'"),
+    (CHANNEL, f'team: "json://127.0.0.1:9/{SECRET}/$' + '{HOOK TOKEN}"',
+     "channels.team: a malformed ${VAR} reference; write ${NAME} with letters, digits and '_'"),
+    (CHANNEL, 'team: ["json://127.0.0.1:9/${HOOK_TOKEN}"]',
+     "channels.team: Input should be a valid string"),
+    (CHANNEL, f'team: {{url: "json://127.0.0.1:9/{SECRET}"}}',
+     "channels.team: Input should be a valid string"),
+    (CHANNEL, f'"json://127.0.0.1:9/{SECRET}": team',  # name and URL swapped
+     "channels: a channel name is letters, digits, '-', '_' or '.', and its Apprise URL "
+     "follows it (team: slack://...)"),
+    (CHANNEL, f'"json://127.0.0.1:9/{SECRET}": [team]',
+     "channels.(a key that is not a name, not shown): Input should be a valid string"),
+    ("notify: [team]", f'notify: ["json://127.0.0.1:9/{SECRET}"]',  # a URL instead of a name
+     "watches[0].notify: unknown channel (an entry that is not a name, not shown) "
+     "(channels: team)"),
+    ("notify: [team]", f'notify: ["tag:json://127.0.0.1:9/{SECRET}"]',
+     "watches[0].notify: (an entry that is not a name, not shown) needs channels_file (an "
+     "Apprise config file whose URLs carry tags)"),
+    ("watches:", f'health: {{channel: "json://127.0.0.1:9/{SECRET}"}}\nwatches:',
+     "health.channel: unknown channel (an entry that is not a name, not shown) "
+     "(channels: team)"),
+])
+def test_channel_errors_never_show_any_of_its_value(tmp_path, monkeypatch, caplog, capfd,
+                                                    old, new, error):
+    monkeypatch.setenv("HOOK_TOKEN", SECRET)
+    assert old in GOOD
+    with caplog.at_level(logging.DEBUG):
+        message = error_for(tmp_path, GOOD.replace(old, new))
+    assert message == error
+    out, err = capfd.readouterr()
+    for said in (message, caplog.text, out, err):
+        assert "s3cr3t" not in said and "t0ken" not in said
+
+
+@pytest.mark.parametrize(("apprise_file", "notify", "error"), [
+    (f"ops=json://127.0.0.1:9/x\nops=slack://{SECRET}/pa55word\n", "tag:ops",
+     "channels_file: {file}: Apprise cannot load line 2 (its message is not shown: it may "
+     "quote a secret); check the URL's format at https://github.com/caronc/apprise/wiki"),
+    (f"urls:\n  - slack://{SECRET}:\n      tag: ops\n", "tag:ops",
+     "channels_file: {file}: Apprise cannot load entry 1 of urls (its message is not shown: "
+     "it may quote a secret); check the URL's format at https://github.com/caronc/apprise/wiki"),
+    ("ops=json://127.0.0.1:9/x\n", f"tag:slack://{SECRET}",
+     "watches[0].notify: unknown tag (not a tag name, not shown) (tags: ops)"),
+])
+def test_channels_file_errors_never_show_any_of_a_url(tmp_path, caplog, capfd, apprise_file,
+                                                      notify, error):
+    file = tmp_path / "apprise.txt"
+    file.write_text(apprise_file)
+    text = GOOD.replace("notify: [team]", f'notify: ["{notify}"]')
+    with caplog.at_level(logging.DEBUG):
+        message = error_for(tmp_path, f"channels_file: apprise.txt\n{text}")
+    assert message == error.format(file=file)
+    out, err = capfd.readouterr()
+    for said in (message, caplog.text, out, err):
+        assert "s3cr3t" not in said and "t0ken" not in said and "pa55word" not in said
+
+
+def test_newswatch_run_shows_one_line_and_no_secret(tmp_path, monkeypatch, request):
+    # Through the command: Apprise logs the URL it cannot parse, token and all, unless kept quiet.
+    monkeypatch.setenv("SLACK_TOKEN", SECRET)
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "DEBUG")
+    newswatch = request.getfixturevalue("newswatch")
+    path = write(tmp_path, GOOD.replace("json://127.0.0.1:9/hook", "slack://${SLACK_TOKEN}"))
+
+    result = newswatch("run", "--config", str(path))
+
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("newswatch: ")]
+    assert errors == [
+        f"newswatch: {path}: channels.team: not a valid Apprise URL: Apprise cannot parse it for "
+        "its service (a token, address or option is missing or malformed); see "
+        "https://github.com/caronc/apprise/wiki"]
+    assert "DEBUG" in result.stderr  # the logs were on, at their most talkative
+    assert "s3cr3t" not in result.stdout + result.stderr

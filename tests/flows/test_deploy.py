@@ -115,3 +115,55 @@ def test_prefect_deploy_accepts_prefect_yaml(prefect_api_url, tmp_path):
     assert courier.pull_steps[0]["prefect.deployments.steps.set_working_directory"] == {
         "directory": str(ROOT)
     }
+
+
+# -- the Prefect API is not published without a password ------------------------------------
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def published_addresses(service: dict) -> list[str]:
+    """The host addresses each of a compose service's ports is published on ('' = all)."""
+    addresses = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):  # the long syntax
+            addresses.append(port.get("host_ip", ""))
+        else:
+            parts = str(port).rsplit(":", 2)
+            addresses.append(parts[0].strip("[]") if len(parts) == 3 else "")
+    return addresses
+
+
+def test_compose_publishes_the_prefect_api_on_loopback_and_behind_a_password():
+    services = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
+    for name, service in services.items():
+        for address in published_addresses(service):
+            assert address in LOOPBACK, f"{name} publishes a port on {address or 'every address'}"
+    server = services["prefect-server"]
+    assert published_addresses(server) == ["127.0.0.1"]
+    # Inside the compose network it listens on its container's interfaces, so it asks for the
+    # password, and every service that talks to it gives it.
+    secret = server["environment"]["PREFECT_SERVER_API_AUTH_STRING"]
+    assert secret.startswith("${PREFECT_API_AUTH_STRING:?")
+    clients = {n: s for n, s in services.items() if "PREFECT_API_URL" in s.get("environment", {})}
+    assert {"deploy", "worker"} <= set(clients)
+    for name, service in clients.items():
+        assert service["environment"]["PREFECT_API_AUTH_STRING"] == secret, name
+        assert service["environment"]["PREFECT_API_URL"].startswith("http://prefect-server:")
+
+
+@pytest.mark.parametrize("unit", sorted(p.name for p in DEPLOY.glob("*.service")))
+def test_systemd_units_serve_prefect_on_loopback_only(unit):
+    parsed = configparser.ConfigParser(strict=False, interpolation=None)
+    parsed.read(DEPLOY / unit)
+    command = shlex.split(parsed["Service"]["ExecStart"])
+    program, args = Path(command[0]).name, command[1:]
+    if "--host" in args:
+        assert args[args.index("--host") + 1] in LOOPBACK, unit
+    if program == "prefect" and args[:2] == ["server", "start"]:
+        assert "--host" in args, f"{unit}: Prefect's default host comes from the environment"
+    # `newswatch ui` listens on loopback unless PREFECT_SERVER_API_HOST says otherwise, and then
+    # refuses to start without PREFECT_SERVER_API_AUTH_STRING (tests/flows/test_ui.py).
+    settings = [line for line in (DEPLOY / unit).read_text().splitlines()
+                if line.startswith("Environment=")]
+    assert not [line for line in settings if "PREFECT_SERVER_API_HOST" in line], unit

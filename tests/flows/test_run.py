@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -11,6 +15,7 @@ from sqlalchemy import func, select
 from flows.cli import main
 from store.db import session_factory
 from store.models import Article, CrawlRun, Delivery, DeliveryState
+from tests.faults.servers import StallServer, descendants, kill9, wait_until
 
 TEST_CRAWL = {"settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}, "timeout": "2m"}
 
@@ -158,3 +163,41 @@ def test_a_crawl_task_that_crashes_fails_its_site_alone(tmp_path, sqlite_url, sa
         assert runs["ledger"].failed and not runs["courier"].failed
         assert session.scalar(select(func.count()).select_from(Article)) > 0
     assert len(http_receiver.requests) == 1
+
+
+def test_the_crawl_child_gets_no_secret_from_the_environment(tmp_path, sqlite_url,
+                                                             prefect_api_url):
+    # The child parses hostile pages: read its environment from /proc while it waits on a
+    # site that never answers.
+    secrets = {"NEWS_HOOK_TOKEN": "hook-token-4f1d", "PREFECT_API_KEY": "pnu_key-77a2",
+               "PREFECT_API_AUTH_STRING": "admin:prefect-pw-90c3",
+               "SOME_OTHER_SETTING": "unrelated-5e0b"}
+    with StallServer() as stall:
+        config = tmp_path / "newswatch.yaml"
+        config.write_text(yaml.safe_dump({
+            "database": sqlite_url, "crawl": TEST_CRAWL,
+            "channels": {"hook": "json://127.0.0.1:9/hook?token=${NEWS_HOOK_TOKEN}"},
+            "sites": [{"name": "stalls", "feeds": [f"{stall.base_url}/rss.xml"]}],
+            "watches": [{"name": "all", "query": "news", "notify": ["hook"]}],
+        }))
+        env = {**os.environ, **secrets, "PREFECT_API_URL": prefect_api_url,
+               "NEWSWATCH_HOME": str(tmp_path)}
+        command = [str(Path(sys.executable).with_name("newswatch")), "run", "--config",
+                   str(config)]
+        run = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            wait_until(lambda: stall.accepted, timeout=120, what="the crawl to reach the site")
+            child = next(pid for pid, line in descendants(run.pid) if "spiders.crawl" in line)
+            environ = Path(f"/proc/{child}/environ").read_bytes().decode()
+            kill9(child)
+            run.communicate(timeout=120)
+        finally:
+            kill9(run.pid)
+
+    seen = dict(entry.split("=", 1) for entry in environ.split("\0") if entry)
+    for name, value in secrets.items():
+        assert name not in seen and value not in environ, name
+    assert seen["NEWSWATCH_DATABASE_URL"] == sqlite_url
+    assert seen["PATH"] == os.environ["PATH"]
+    assert run.returncode == 1  # the killed crawl failed its site

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -107,3 +110,74 @@ def test_commands_report_to_the_running_newswatch_server(tmp_path, monkeypatch, 
     prefect_defaults()
     assert os.environ["PREFECT_HOME"] == str(tmp_path / "prefect")
     assert os.environ.get("PREFECT_API_URL") == ("http://127.0.0.1:4321/api" if alive else None)
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.parametrize("where", [["--host", "0.0.0.0"], ["--host", "::"], "environment"])
+def test_ui_refuses_to_open_the_api_to_the_network_without_a_password(tmp_path, where):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["NEWSWATCH_HOME"] = str(tmp_path)
+    args = where
+    if where == "environment":
+        env["PREFECT_SERVER_API_HOST"] = "0.0.0.0"
+        args = []
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("newswatch")), "ui", "--port", str(port), *args],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    host = args[1] if args else "0.0.0.0"
+    assert result.stderr.splitlines() == [
+        f"newswatch: --host {host} would open the Prefect API, which starts flow runs and shows "
+        "every run's logs, to the network without a password; set "
+        "PREFECT_SERVER_API_AUTH_STRING=user:password (and PREFECT_API_AUTH_STRING on the "
+        "clients), or listen on 127.0.0.1"]
+    assert not listening(port)
+
+
+def test_ui_on_every_address_asks_for_the_password(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(NEWSWATCH_HOME=str(tmp_path), PREFECT_SERVER_API_AUTH_STRING="admin:pa55-4200")
+    ui = subprocess.Popen(
+        [str(Path(sys.executable).with_name("newswatch")), "ui", "--host", "0.0.0.0",
+         "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        for line in ui.stdout:
+            if line.startswith("newswatch: `newswatch run`"):
+                break
+            assert time.monotonic() < deadline
+        assert line.rstrip().endswith("and PREFECT_API_AUTH_STRING")
+        api = f"http://127.0.0.1:{port}/api"
+
+        def post(password: str | None) -> int:
+            request = urllib.request.Request(f"{api}/flows/filter", data=b"{}", method="POST",
+                                             headers={"Content-Type": "application/json"})
+            if password:
+                token = base64.b64encode(f"admin:{password}".encode()).decode()
+                request.add_header("Authorization", f"Basic {token}")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    return answer.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        assert post(None) == 401
+        assert post("wrong") == 401
+        assert post("pa55-4200") == 200
+        with urllib.request.urlopen(f"{api}/health", timeout=10) as answer:  # probes stay open
+            assert answer.status == 200
+        ui.send_signal(signal.SIGTERM)
+        assert ui.wait(timeout=60) == 0
+    finally:
+        if ui.poll() is None:
+            ui.kill()
+            ui.wait()
