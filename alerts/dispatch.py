@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from alerts.digest import Digest, DigestItem, Message
+from alerts.digest import Copy, Digest, DigestItem, Message
 from alerts.schedule import INSTANT, Schedule
 from store.db import database_unavailable
 from store.models import Delivery, Match, Story, utcnow
@@ -298,11 +298,15 @@ def _describe(exc: Exception) -> str:
 
 
 def digest_item(delivery: Delivery) -> DigestItem:
-    """A delivery's story as the digest shows it: the matched copy, and the other sites."""
+    """A delivery's story as the digest shows it: the matched copy, and the first copy on
+    each other site, linked."""
     article = delivery.match.article
-    also_on = tuple(
-        dict.fromkeys(a.site for a in delivery.match.story.articles if a.site != article.site)
-    )
+    copies: dict[str, str] = {}
+    for other in sorted(delivery.match.story.articles,
+                        key=lambda a: (a.published or a.fetched, a.id)):
+        if other.site != article.site:
+            copies.setdefault(other.site, other.url)
+    also_on = tuple(Copy(site, url) for site, url in copies.items())
     return DigestItem(
         headline=article.title,
         site=article.site,
