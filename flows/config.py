@@ -28,6 +28,7 @@ from pydantic import (
 from spiders.items import SiteSpec
 
 if TYPE_CHECKING:
+    from alerts.digest import WatchInfo
     from alerts.schedule import Schedule
 
 DEFAULT_CONFIG = "newswatch.yaml"
@@ -290,6 +291,14 @@ class Config(_Strict):
         for name in channels:
             _check_name(name)
         return channels
+
+    def watch_infos(self) -> dict[str, WatchInfo]:
+        """Each watch as its digests name it: its query, and its place in this file."""
+        from alerts.digest import WatchInfo
+
+        return {watch.name: WatchInfo(name=watch.name, query=watch.query, index=index,
+                                      config=self.source)
+                for index, watch in enumerate(self.watches)}
 
     def site(self, name: str) -> SiteConfig:
         for site in self.sites:
