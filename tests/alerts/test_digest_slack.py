@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from alerts.digest import Copy, Digest, DigestItem, WatchInfo, render
 from alerts.digest_slack import MAX_STORIES
@@ -82,3 +83,7 @@ def test_a_query_with_a_backquote_is_not_code() -> None:
     assert "Try changes: newswatch watch test \"a`b &lt;c&gt;\" --since 7d" not in message.body
     assert "Try changes: newswatch watch test 'a`b &lt;c&gt;' --since 7d" in message.body
 
+
+def test_the_readme_shows_this_slack_text() -> None:
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    assert f"```text\n{SHOWCASE}\n```" in readme.read_text(encoding="utf-8")
