@@ -11,6 +11,10 @@ every secret of the URL in every record, whatever its level; the `apprise` logge
 at INFO, because its DEBUG lines print webhook URLs. Apprise's own result for each call
 (`AppriseResult`) holds the lines of that call: the WARNING ones become the error text, the
 INFO ones (such as "Sent JSON POST notification.") the service's `answer`.
+
+What a message carries besides its body goes where each service takes it: an email's own
+plain-text part (`alerts.email_text`), and a `json://` webhook's digest as data, under the
+`digest` key of the payload (`alerts.digest_json`).
 """
 
 from __future__ import annotations
@@ -18,16 +22,20 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from urllib.parse import quote, unquote, urlsplit
 
 import apprise
+from apprise.plugins.custom_json import NotifyJSON
 from apprise.plugins.slack import NotifySlack
 from apprise.utils.parse import parse_url
 
 import alerts.console  # noqa: F401  (registers console://)
 from alerts.digest import DEFAULT_MAX_CHARS, Digest, Message, render, style_for
+from alerts.email_text import plain_part
 
 APPRISE_LOGGER = logging.getLogger("apprise")
 # urllib3 logs request lines (with webhook paths) at DEBUG.
@@ -45,6 +53,8 @@ _MAX_ERROR_CHARS = 400
 # Apprise's own progress line at the start of every call; not something the service said.
 _NOTIFYING = re.compile(r"^Notifying \d+ service")
 _LEVELS = logging.getLevelNamesMapping()
+# The key of a json:// payload that holds the digest as data.
+DIGEST_KEY = "digest"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,7 +184,7 @@ class Channel:
         answer = ""
         for number, message in enumerate(messages, start=1):
             try:
-                with apprise.Apprise(self.service).notify(
+                with self._carrying(message), apprise.Apprise(self.service).notify(
                     body=message.body,
                     title=message.title,
                     # None tells Apprise the body is already in the service's own markup.
@@ -194,6 +204,22 @@ class Channel:
         return DeliveryOutcome(
             ok=True, parts=len(messages), delivered=tuple(delivered), answer=answer
         )
+
+    @contextmanager
+    def _carrying(self, message: Message) -> Iterator[None]:
+        """While `message` is sent: its plain-text part for an email, and its data in a
+        json:// payload (beside keys the URL adds, which win)."""
+        service = self.service
+        if message.data is None or not isinstance(service, NotifyJSON):
+            with plain_part(message.text):
+                yield
+            return
+        extras = service.payload_extras
+        service.payload_extras = {DIGEST_KEY: message.data, **extras}
+        try:
+            yield
+        finally:
+            service.payload_extras = extras
 
     def _problem(self, result: apprise.AppriseResult) -> str:
         said = self._said(result, logging.WARNING)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from alerts.digest import Digest, DigestItem, Message
+from alerts.digest import Copy, Digest, DigestItem, Message, WatchInfo
 from alerts.schedule import INSTANT, Schedule
 from store.db import database_unavailable
 from store.models import Delivery, Match, Story, utcnow
@@ -81,6 +81,7 @@ def dispatch_due(
     channels: Mapping[str, str],
     *,
     schedules: Mapping[str, Schedule] | None = None,
+    watches: Mapping[str, WatchInfo] | None = None,
     expire_after: timedelta = DEFAULT_EXPIRY,
     ignore_backoff: bool = False,
     clock: Callable[[], datetime] = utcnow,
@@ -88,9 +89,11 @@ def dispatch_due(
     """Send every due delivery, grouped into one digest per watch and channel.
 
     `channels` maps channel names to Apprise URLs; `schedules` maps watch names to their
-    delivery schedule (instant when missing). `ignore_backoff` retries failed rows now.
+    delivery schedule (instant when missing), `watches` to what their digests say of them
+    (query, place in the config). `ignore_backoff` retries failed rows now.
     """
     schedules = schedules or {}
+    watches = watches or {}
 
     def due_at(delivery: Delivery) -> datetime:
         return schedules.get(delivery.watch, INSTANT).due_at(delivery.created)
@@ -111,6 +114,7 @@ def dispatch_due(
     for (watch, channel), ids in groups.items():
         group = _Group(
             watch=watch,
+            info=watches.get(watch) or WatchInfo(name=watch),
             channel=channel,
             sessions=sessions,
             claimant=claimant,
@@ -136,6 +140,7 @@ class _Group:
     """
 
     watch: str
+    info: WatchInfo
     channel: str
     sessions: sessionmaker[Session]
     claimant: str
@@ -239,7 +244,7 @@ class _Group:
             )
 
     def _digest(self, ids: Sequence[int], stories: Mapping[int, DigestItem]) -> Digest:
-        return Digest(watch=self.watch, items=tuple(stories[i] for i in ids))
+        return Digest(watch=self.info, items=tuple(stories[i] for i in ids))
 
     def _claim(self, ids: Sequence[int]) -> list[int]:
         if not ids:
@@ -298,11 +303,15 @@ def _describe(exc: Exception) -> str:
 
 
 def digest_item(delivery: Delivery) -> DigestItem:
-    """A delivery's story as the digest shows it: the matched copy, and the other sites."""
+    """A delivery's story as the digest shows it: the matched copy, and the first copy on
+    each other site, linked."""
     article = delivery.match.article
-    also_on = tuple(
-        dict.fromkeys(a.site for a in delivery.match.story.articles if a.site != article.site)
-    )
+    copies: dict[str, str] = {}
+    for other in sorted(delivery.match.story.articles,
+                        key=lambda a: (a.published or a.fetched, a.id)):
+        if other.site != article.site:
+            copies.setdefault(other.site, other.url)
+    also_on = tuple(Copy(site, url) for site, url in copies.items())
     return DigestItem(
         headline=article.title,
         site=article.site,

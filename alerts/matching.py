@@ -12,7 +12,8 @@ evaluator's answer, worked out flat.
 
 Each match comes with a snippet: the sentences holding the matched words, trimmed to about
 ``SNIPPET_CHARS`` characters around them with "…" where text was cut, and the offsets of every
-matched word in it.
+matched word in it. Alerts show the headline above the snippet, so a snippet is the body's
+sentences, and the headline only when nothing in the body matched.
 
 The look-up, the checks and the snippets run in the C core (``alerts._core``, whose sources
 are in ``alerts/csrc/``) when it is built. Each of its parts has a twin here, in
@@ -369,6 +370,9 @@ def _snippets(article: _Article, marked: list[frozenset[int]]) -> list[Snippet]:
 def snippet_in_python(article: _Article, marks: frozenset[int]) -> Snippet:
     """The snippet of a match marking ``marks``: the C core's ``Snippets.snippet`` in Python."""
     ordered = sorted(marks)
+    body = article.first[1] if len(article.first) > 1 else len(article.keys)
+    if ordered and ordered[-1] >= body:  # the headline is shown anyway: show the body's words
+        ordered = ordered[bisect_left(ordered, body):]
     numbers = list(map(article.sentence_of.__getitem__, ordered))  # each mark's sentence
     # Show each matched word at least once, in as few sentences as it takes. When no word is
     # marked twice, each sentence shows words of its own, so every one of them is needed.
@@ -377,8 +381,9 @@ def snippet_in_python(article: _Article, marks: frozenset[int]) -> Snippet:
         keys = list(map(article.keys.__getitem__, ordered))
         if len(set(keys)) < len(keys):
             chosen = sorted(_fewest_sentences(numbers, keys))
-    elif not chosen:  # nothing to mark: a site: or lang: watch shows the headline
-        chosen = [next((s for s, (a, b) in enumerate(article.sentences) if b > a), 0)]
+    elif not chosen:  # nothing to mark (a site: or lang: watch): the lede, else the headline
+        shown = [*range(1, len(article.sentences)), 0]
+        chosen = [next((s for s in shown if article.sentences[s][1] > article.sentences[s][0]), 0)]
     if len(chosen) == len(ordered):  # one mark in each sentence
         pieces = list(map(article.piece, chosen, zip(ordered)))
     else:  # the marks are in order, so each sentence's marks follow each other

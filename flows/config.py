@@ -29,6 +29,7 @@ from pydantic import (
 from spiders.items import SiteSpec
 
 if TYPE_CHECKING:
+    from alerts.digest import WatchInfo
     from alerts.schedule import Schedule
 
 DEFAULT_CONFIG = "newswatch.yaml"
@@ -293,6 +294,14 @@ class Config(_Strict):
                 raise ValueError("a channel name is letters, digits, '-', '_' or '.', and its "
                                  "Apprise URL follows it (team: slack://...)")
         return channels
+
+    def watch_infos(self) -> dict[str, WatchInfo]:
+        """Each watch as its digests name it: its query, and its place in this file."""
+        from alerts.digest import WatchInfo
+
+        return {watch.name: WatchInfo(name=watch.name, query=watch.query, index=index,
+                                      config=self.source)
+                for index, watch in enumerate(self.watches)}
 
     def site(self, name: str) -> SiteConfig:
         for site in self.sites:

@@ -184,6 +184,7 @@ def deliver(config: Config) -> DispatchReport:
         session_factory(config.database),
         config.channels,
         schedules={w.name: w.schedule for w in config.watches},
+        watches=config.watch_infos(),
         expire_after=config.alerts.expiry,
     )
     logger = get_run_logger()

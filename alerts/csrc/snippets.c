@@ -714,6 +714,14 @@ Snippets_snippet(Snippets *self, PyObject *marked)
         goto done;
     count = filled;
     qsort(ordered, (size_t)count, sizeof(Py_ssize_t), compare_sizes);
+    /* The headline is shown above the snippet: its marks count only when the body has none. */
+    Py_ssize_t body = self->first[1], skip = 0;
+    if (count > 0 && ordered[count - 1] >= body) {
+        while (ordered[skip] < body)
+            skip++;
+        memmove(ordered, ordered + skip, (size_t)(count - skip) * sizeof(Py_ssize_t));
+        count -= skip;
+    }
     /* The sentences of the marks, each once, with their marks. */
     Py_ssize_t shown_count = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
@@ -733,8 +741,9 @@ Snippets_snippet(Snippets *self, PyObject *marked)
         if (distinct < count && (shown_count = fewest_sentences(shown, shown_count, ids,
                                                                 distinct)) < 0)
             goto done;
-    } else if (shown_count == 0) { /* nothing marked: a site: or lang: watch shows the headline */
-        for (Py_ssize_t sentence = 0; sentence < self->sentence_count; sentence++) {
+    } else if (shown_count == 0) { /* nothing marked (site:, lang:): the lede, else the headline */
+        shown[0].sentence = 0;
+        for (Py_ssize_t sentence = 1; sentence < self->sentence_count; sentence++) {
             if (self->sentences[sentence].end > self->sentences[sentence].start) {
                 shown[0].sentence = sentence;
                 break;

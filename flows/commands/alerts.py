@@ -105,6 +105,7 @@ def retry_command(args: argparse.Namespace) -> int:
         session_factory(config.database),
         config.channels,
         schedules={w.name: w.schedule for w in config.watches},
+        watches=config.watch_infos(),
         expire_after=config.alerts.expiry,
         ignore_backoff=True,
     )

@@ -41,8 +41,8 @@ def test_digest_prints_readably_without_terminal_escapes(
         "putin-visit: 1 new story\n"
         "------------------------\n"
         "Putin[2J lands in Paris\n"
-        "Le Monde · 2024-05-01 12:03 UTC\n"
         "https://news.example/a\n"
+        "Le Monde · 2024-05-01 12:03 UTC\n"
         "]8;;http://evil.example*Putin*]8;; arrived.\n"
         "\n"
     )

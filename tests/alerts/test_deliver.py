@@ -13,12 +13,13 @@ from apprise import NotifyFormat
 from apprise.conversion import convert_between
 from apprise.plugins.slack import NotifySlack
 
-from alerts.deliver import DeliveryOutcome, mask_url, send_digest, send_text
-from alerts.digest import Digest, DigestItem
+from alerts.deliver import Channel, DeliveryOutcome, mask_url, send_digest, send_text
+from alerts.digest import Copy, Digest, DigestItem, Message, WatchInfo, render
 from tests.alerts.conftest import SLACK_URL
 from tests.alerts.receivers import HttpReceiver, SmtpReceiver, html_elements
 
 ARTICLE_URL = "https://news.example/story?id=7&lang=en"
+MARK_STYLE = "background-color:#fde68a;color:#1f2937;font-weight:bold;padding:0 2px"
 
 
 def item(headline: str = "Putin lands in Paris", snippet: str = "Putin arrived today.",
@@ -31,6 +32,7 @@ def item(headline: str = "Putin lands in Paris", snippet: str = "Putin arrived t
 
 
 DIGEST = Digest(watch="putin-visit", items=(item(),))
+WATCH = WatchInfo(name="putin-visit", query="Putin visit", index=0, config="newswatch.yaml")
 
 
 def test_json_webhook(http_receiver: HttpReceiver) -> None:
@@ -41,10 +43,38 @@ def test_json_webhook(http_receiver: HttpReceiver) -> None:
     assert request.json["title"] == "putin-visit: 1 new story"
     assert request.json["message"] == (
         "Putin lands in Paris\n"
-        "Le Monde · 2024-05-01 12:03 UTC\n"
         f"{ARTICLE_URL}\n"
+        "Le Monde · 2024-05-01 12:03 UTC\n"
         "*Putin* arrived today."
     )
+
+
+def test_json_webhook_gets_every_field_as_data(http_receiver: HttpReceiver) -> None:
+    copy = Copy("BBC", "https://bbc.example/x")
+    digest = Digest(watch=WATCH, items=(item(also_on=(copy,)),))
+    # A key the URL adds to the payload stays; ours goes beside it.
+    url = http_receiver.url("json", "/hook?:source=newswatch")
+    assert send_digest(url, digest, rate_limit=False, tz=UTC).ok
+    payload = http_receiver.requests[0].json
+    assert payload["source"] == "newswatch"
+    assert payload["message"].startswith("Query: Putin visit\n\nPutin lands in Paris\n")
+    assert payload["digest"] == {
+        "watch": {"name": "putin-visit", "query": "Putin visit", "config_key": "watches[0]",
+                  "config_file": "newswatch.yaml"},
+        "count": 1, "part": 1, "parts": 1,
+        "try_command": 'newswatch watch test "Putin visit" --since 7d',
+        "stories": [{
+            "headline": "Putin lands in Paris", "url": ARTICLE_URL, "site": "Le Monde",
+            "published": "2024-05-01T12:03:00+00:00", "snippet": "Putin arrived today.",
+            "marks": [[0, 5]], "also_on": [{"site": "BBC", "url": "https://bbc.example/x"}],
+        }],
+    }
+
+
+def test_other_webhooks_get_text(http_receiver: HttpReceiver) -> None:
+    assert send_digest(http_receiver.url("form", "/f"), DIGEST, rate_limit=False).ok
+    form = http_receiver.requests[0].text
+    assert "digest" not in form and "Putin+lands+in+Paris" in form
 
 
 def test_slack_webhook(slack_receiver: HttpReceiver) -> None:
@@ -55,10 +85,9 @@ def test_slack_webhook(slack_receiver: HttpReceiver) -> None:
     header, section = slack_blocks(request.json)
     assert header == "putin-visit: 1 new story"
     assert section == (
-        "*Putin lands in Paris*\n"
+        "*<https://news.example/story?id=7&amp;lang=en|Putin lands in Paris>*\n"
         "Le Monde · 2024-05-01 12:03 UTC\n"
-        "<https://news.example/story?id=7&amp;lang=en|Read on news.example>\n"
-        "*Putin* arrived today."
+        "> *Putin* arrived today."
     )
 
 
@@ -70,10 +99,24 @@ def test_email_has_html_and_text_parts(smtp_receiver: SmtpReceiver) -> None:
     assert mail.message["Subject"] == "putin-visit: 1 new story"
     assert mail.message.get_content_type() == "multipart/alternative"
     html = mail.part("text/html")
-    assert '<a href="https://news.example/story?id=7&amp;lang=en">' in html
-    assert "<mark><b>Putin</b></mark> arrived today." in html
-    text = mail.part("text/plain")
-    assert "Putin lands in Paris" in text and ARTICLE_URL in text
+    assert ('<a href="https://news.example/story?id=7&amp;lang=en" style="text-decoration:none">'
+            "Putin lands in Paris</a>") in html
+    assert re.search(r'<b style="[^"]*">Putin</b> arrived today\.', html)
+    # The text part is the digest's own plain text, links included, not one derived from HTML.
+    [message] = render(DIGEST, "email", tz=UTC)
+    assert mail.part("text/plain").replace("\r\n", "\n") == message.text
+    assert message.text == (
+        "putin-visit · 1 new story\n\n"
+        f"Putin lands in Paris\n{ARTICLE_URL}\nLe Monde · 2024-05-01 12:03 UTC\n"
+        "*Putin* arrived today."
+    )
+
+
+def test_other_html_keeps_apprises_text_part(smtp_receiver: SmtpReceiver) -> None:
+    with Channel(smtp_receiver.url()) as channel:
+        assert channel.send([Message(title="t", body="<p>Hello <b>you</b></p>",
+                                     body_format="html")]).ok
+    assert smtp_receiver.messages[0].part("text/plain").strip() == "Hello you"
 
 
 def test_email_with_login(smtp_receiver: SmtpReceiver) -> None:
@@ -87,7 +130,7 @@ def test_markdown_channel(http_receiver: HttpReceiver) -> None:
     url = http_receiver.url("mmost", "/hooktoken1234")
     assert send_digest(url, DIGEST, rate_limit=False, tz=UTC).ok
     text = http_receiver.requests[0].json["text"]
-    assert "[Read on news\\.example](<https://news.example/story?id=7&lang=en>)" in text
+    assert "**[Putin lands in Paris](<https://news.example/story?id=7&lang=en>)**" in text
 
 
 def test_long_digest_goes_out_in_parts(slack_receiver: HttpReceiver) -> None:
@@ -100,7 +143,7 @@ def test_long_digest_goes_out_in_parts(slack_receiver: HttpReceiver) -> None:
     assert titles == [f"w: 20 new stories ({n}/{outcome.parts})"
                       for n in range(1, outcome.parts + 1)]
     bodies = "".join(slack_blocks(r.json)[1] for r in slack_receiver.requests)
-    assert sorted(re.findall(r"\*Story (\d+)\*", bodies), key=int) == [str(n) for n in range(20)]
+    assert sorted(re.findall(r"\|Story (\d+)>", bodies), key=int) == [str(n) for n in range(20)]
     assert sorted(outcome.delivered) == list(range(20))
 
 
@@ -142,12 +185,19 @@ HOSTILE = [
 ]
 
 
+COPY_URL = "https://copy.example/a?b=1&c=2"
+
+
 def hostile_digest(text: str) -> Digest:
     return Digest(
-        watch="w",
+        watch=WATCH,
         items=(item(headline=text, snippet=f"before {text} after", site=text,
-                    also_on=(text,), marks=((0, 6), (7, 7 + len(text)))),),
+                    also_on=(Copy(text, COPY_URL),), marks=((0, 6), (7, 7 + len(text)))),),
     )
+
+
+# The same digest with ordinary words: what hostile text must not change the shape of.
+BENIGN = hostile_digest("words")
 
 
 def assert_no_live_mentions(text: str) -> None:
@@ -159,14 +209,16 @@ def test_hostile_text_in_slack(hostile: str, slack_receiver: HttpReceiver) -> No
     assert send_digest(SLACK_URL, hostile_digest(hostile), rate_limit=False).ok
     header, section = slack_blocks(slack_receiver.requests[0].json)
     assert "\n" not in header and "\r" not in header
-    our_link = "<https://news.example/story?id=7&amp;lang=en|Read on news.example>"
-    assert section.count(our_link) == 1
-    rest = section.replace(our_link, "")
+    links = re.findall(r"<([^<>|]*)\|[^<>]*>", section)
+    assert links == ["https://news.example/story?id=7&amp;lang=en", COPY_URL.replace("&", "&amp;")]
+    rest = re.sub(r"<https://(news|copy)\.example/[^<>|]*\|[^<>]*>", "", section)
+    rest = re.sub(r"^> ", "", rest, flags=re.MULTILINE)  # our quote of the snippet
     # Without < and > Slack makes no mention, channel link or link; & only as an entity.
     assert "<" not in rest and ">" not in rest, rest
     assert re.search(r"&(?!amp;|lt;|gt;)", rest) is None, rest
     assert "\r" not in section and "\x1b" not in section and "\u202e" not in section
-    assert len(section.split("\n")) == 4  # headline, site line, link, snippet
+    [benign] = render(BENIGN, "slack")
+    assert len(section.split("\n")) == len(benign.body.split("\n"))
     assert_no_live_mentions(section)
 
 
@@ -176,15 +228,21 @@ def test_hostile_text_in_email(hostile: str, smtp_receiver: SmtpReceiver) -> Non
     [mail] = smtp_receiver.messages
     assert mail.rcpt_tos == ("b@y.example",)
     assert mail.message["Bcc"] is None and mail.message["To"] == "b@y.example"
-    assert mail.message["Subject"] == "w: 1 new story"
+    assert mail.message["Subject"] == "putin-visit: 1 new story"
     html = mail.part("text/html")
+    [benign] = render(BENIGN, "email")
+    # Only the tags and attributes of an ordinary digest: the text added none.
+    assert [(tag, set(attrs)) for tag, attrs in html_elements(html) if tag != "b"] == [
+        (tag, set(attrs)) for tag, attrs in html_elements(benign.body) if tag != "b"]
     for tag, attrs in html_elements(html):
-        assert tag in ("div", "b", "mark", "a"), tag
-        assert set(attrs) <= {"style", "href"}, attrs
-        assert attrs.get("href", ARTICLE_URL) == ARTICLE_URL
+        assert attrs.get("href", ARTICLE_URL) in (ARTICLE_URL, COPY_URL), attrs
+        assert tag != "b" or attrs in ({}, {"style": MARK_STYLE}), attrs  # the watch, a mark
     assert "\x1b" not in html and "\u202e" not in html
-    text = mail.part("text/plain")
+    text = mail.part("text/plain").replace("\r\n", "\n")
     assert not re.search(r"^(Bcc|To):", text, re.MULTILINE)
+    assert len(text.split("\n")) == len(benign.text.split("\n"))
+    assert "\x1b" not in text and "\u202e" not in text and "\r" not in text
+    assert_no_live_mentions(text)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -194,21 +252,32 @@ def test_hostile_text_in_json(hostile: str, http_receiver: HttpReceiver) -> None
     payload = http_receiver.requests[0].json
     assert "\n" not in payload["title"]
     lines = payload["message"].split("\n")
-    assert len(lines) == 4 and lines[2] == ARTICLE_URL
+    [benign] = render(BENIGN, "json")
+    assert len(lines) == len(benign.body.split("\n")) and lines[3] == ARTICLE_URL
     assert not any(ch in payload["message"] for ch in "\r\x1b\x07\u202e\u2066\u2028")
     assert_no_live_mentions(payload["message"])
+    [story] = payload["digest"]["stories"]
+    for field in (story["headline"], story["site"], story["snippet"],
+                  story["also_on"][0]["site"]):
+        assert not any(ch in field for ch in "\r\n\x1b\x07\u202e\u2066\u2028"), field
+        assert_no_live_mentions(field)
+    assert (story["url"], story["also_on"][0]["url"]) == (ARTICLE_URL, COPY_URL)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_hostile_text_in_markdown(hostile: str, http_receiver: HttpReceiver) -> None:
-    assert send_digest(http_receiver.url("mmost", "/hooktoken1234"), hostile_digest(hostile),
-                       rate_limit=False).ok
-    text = http_receiver.requests[0].json["text"]
+    url = http_receiver.url("mmost", "/hooktoken1234")
+    for digest in (BENIGN, hostile_digest(hostile)):
+        assert send_digest(url, digest, rate_limit=False).ok
+    benign_text, text = (request.json["text"] for request in http_receiver.requests)
     # Rendered to HTML as Apprise does for HTML services, only our own markup shows up.
     html = convert_between(NotifyFormat.MARKDOWN, NotifyFormat.HTML, text)
-    for tag, attrs in html_elements(html):
-        assert tag in ("p", "br", "strong", "a"), (tag, html)
-        assert attrs.get("href", ARTICLE_URL) == ARTICLE_URL
+    benign_html = convert_between(NotifyFormat.MARKDOWN, NotifyFormat.HTML, benign_text)
+    # Only the elements of an ordinary digest (marks aside): the text added none.
+    assert [tag for tag, _ in html_elements(html) if tag != "strong"] == [
+        tag for tag, _ in html_elements(benign_html) if tag != "strong"], html
+    for _, attrs in html_elements(html):
+        assert attrs.get("href", ARTICLE_URL) in (ARTICLE_URL, COPY_URL)
     assert_no_live_mentions(text)
 
 
@@ -245,7 +314,7 @@ def test_failure_midway_reports_the_part(slack_receiver: HttpReceiver) -> None:
     assert re.search(r"part 2/\d+: ", outcome.error)
     assert len(slack_receiver.requests) == 2  # stopped at the first refusal
     # The stories of the accepted first part, by their position in the digest.
-    first = re.findall(r"\*Story (\d+)\*", slack_blocks(slack_receiver.requests[0].json)[1])
+    first = re.findall(r"\|Story (\d+)>", slack_blocks(slack_receiver.requests[0].json)[1])
     assert sorted(outcome.delivered) == sorted(int(n) for n in first) and first
 
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from apprise import NotifyFormat
+from apprise.conversion import convert_between
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alerts.digest import (
     DEFAULT_MAX_CHARS,
     STYLES,
+    Copy,
     Digest,
     DigestItem,
     Message,
+    WatchInfo,
     render,
     style_for,
 )
@@ -31,7 +36,7 @@ LE_MONDE = DigestItem(
     published=datetime(2024, 5, 1, 12, 3, tzinfo=UTC),
     snippet="President Putin arrived in Paris on Monday.",
     marks=((10, 15), (27, 32)),
-    also_on=("BBC", "DW"),
+    also_on=(Copy("BBC", "https://bbc.example/x?y=1&z=2"), "DW"),  # a bare name: no link
 )
 # Naive time (taken as UTC), and a URL that must not become a link.
 OLDER = DigestItem(
@@ -43,20 +48,21 @@ OLDER = DigestItem(
 )
 DIGEST = Digest(watch="putin-visit", items=(OLDER, LE_MONDE))
 TITLE = "putin-visit: 2 new stories"
+MARK = "background-color:#fde68a;color:#1f2937;font-weight:bold;padding:0 2px"
 
 
 def test_slack() -> None:
     assert render(DIGEST, "slack", tz=CEST) == [
         Message(
             TITLE,
-            "*Putin lands in Paris*\n"
-            "Le Monde · also on: BBC, DW · 2024-05-01 14:03 CEST\n"
-            "<https://lemonde.example/a?b=1&amp;c=2|Read on lemonde.example>\n"
-            "President *Putin* arrived in *Paris* on Monday.\n"
+            "*<https://lemonde.example/a?b=1&amp;c=2|Putin lands in Paris>*\n"
+            "Le Monde · 2024-05-01 14:03 CEST\n"
+            "> President *Putin* arrived in *Paris* on Monday.\n"
+            "Also on: <https://bbc.example/x?y=1&amp;z=2|BBC>, DW\n"
             "\n"
             "*Older story*\n"
             "BBC · 2024-05-01 10:00 CEST\n"
-            "Nothing matched here.",
+            "> Nothing matched here.",
             "markdown",
             (1, 0),
         )
@@ -64,39 +70,47 @@ def test_slack() -> None:
 
 
 def test_email() -> None:
-    assert render(DIGEST, "email", tz=CEST) == [
-        Message(
-            TITLE,
-            '<div style="font-family:sans-serif">\n'
-            '<div style="margin:0 0 16px 0">\n'
-            '<div style="font-size:16px"><b>Putin lands in Paris</b></div>\n'
-            '<div style="color:#555555;font-size:13px">'
-            "Le Monde · also on: BBC, DW · 2024-05-01 14:03 CEST</div>\n"
-            '<div><a href="https://lemonde.example/a?b=1&amp;c=2">'
-            "https://lemonde.example/a?b=1&amp;c=2</a></div>\n"
-            "<div>President <mark><b>Putin</b></mark> arrived in <mark><b>Paris</b></mark>"
-            " on Monday.</div>\n"
-            "</div>\n"
-            '<div style="margin:0 0 16px 0">\n'
-            '<div style="font-size:16px"><b>Older story</b></div>\n'
-            '<div style="color:#555555;font-size:13px">BBC · 2024-05-01 10:00 CEST</div>\n'
-            "<div>Nothing matched here.</div>\n"
-            "</div>\n"
-            "</div>",
-            "html",
-            (1, 0),
-        )
-    ]
+    [message] = render(DIGEST, "email", tz=CEST)
+    assert (message.title, message.body_format, message.items) == (TITLE, "html", (1, 0))
+    stories = message.body.split('<div style="margin:0 0 22px 0">\n')[1:]
+    assert stories[0] == (
+        '<div style="font-size:17px;line-height:1.3;font-weight:bold">'
+        '<a href="https://lemonde.example/a?b=1&amp;c=2" style="text-decoration:none">'
+        "Putin lands in Paris</a></div>\n"
+        '<div style="font-size:13px;line-height:1.4;opacity:0.72;margin:2px 0 0 0">'
+        "Le Monde · 2024-05-01 14:03 CEST</div>\n"
+        f'<div style="margin:4px 0 0 0">President <b style="{MARK}">Putin</b> arrived in '
+        f'<b style="{MARK}">Paris</b> on Monday.</div>\n'
+        '<div style="font-size:13px;line-height:1.4;margin:4px 0 0 0">'
+        '<span style="opacity:0.72">Also on:</span> '
+        '<a href="https://bbc.example/x?y=1&amp;z=2">BBC</a>, DW</div>\n'
+        "</div>\n"
+    )
+    assert stories[1].startswith(
+        '<div style="font-size:17px;line-height:1.3;font-weight:bold">Older story</div>\n')
+    assert message.text == (
+        "putin-visit · 2 new stories\n"
+        "\n"
+        "Putin lands in Paris\n"
+        "https://lemonde.example/a?b=1&c=2\n"
+        "Le Monde · 2024-05-01 14:03 CEST\n"
+        "President *Putin* arrived in *Paris* on Monday.\n"
+        "Also on: BBC <https://bbc.example/x?y=1&z=2>, DW\n"
+        "\n"
+        "Older story\n"
+        "BBC · 2024-05-01 10:00 CEST\n"
+        "Nothing matched here."
+    )
 
 
 def test_markdown() -> None:
     assert render(DIGEST, "markdown", tz=CEST) == [
         Message(
             TITLE,
-            "**Putin lands in Paris**\n"
-            "Le Monde · also on: BBC, DW · 2024\\-05\\-01 14:03 CEST\n"
-            "[Read on lemonde\\.example](<https://lemonde.example/a?b=1&c=2>)\n"
+            "**[Putin lands in Paris](<https://lemonde.example/a?b=1&c=2>)**\n"
+            "Le Monde · 2024\\-05\\-01 14:03 CEST\n"
             "President **Putin** arrived in **Paris** on Monday\\.\n"
+            "Also on: [BBC](<https://bbc.example/x?y=1&z=2>), DW\n"
             "\n"
             "**Older story**\n"
             "BBC · 2024\\-05\\-01 10:00 CEST\n"
@@ -107,22 +121,30 @@ def test_markdown() -> None:
     ]
 
 
+TEXT_BODY = (
+    "Putin lands in Paris\n"
+    "https://lemonde.example/a?b=1&c=2\n"
+    "Le Monde · 2024-05-01 14:03 CEST\n"
+    "President *Putin* arrived in *Paris* on Monday.\n"
+    "Also on: BBC <https://bbc.example/x?y=1&z=2>, DW\n"
+    "\n"
+    "Older story\n"
+    "BBC · 2024-05-01 10:00 CEST\n"
+    "Nothing matched here."
+)
+
+
 def test_text() -> None:
-    assert render(DIGEST, "text", tz=CEST) == [
-        Message(
-            TITLE,
-            "Putin lands in Paris\n"
-            "Le Monde · also on: BBC, DW · 2024-05-01 14:03 CEST\n"
-            "https://lemonde.example/a?b=1&c=2\n"
-            "President *Putin* arrived in *Paris* on Monday.\n"
-            "\n"
-            "Older story\n"
-            "BBC · 2024-05-01 10:00 CEST\n"
-            "Nothing matched here.",
-            "text",
-            (1, 0),
-        )
-    ]
+    assert render(DIGEST, "text", tz=CEST) == [Message(TITLE, TEXT_BODY, "text", (1, 0))]
+
+
+def test_json_is_the_text_with_the_digest_as_data() -> None:
+    [message] = render(DIGEST, "json", tz=CEST)
+    assert (message.body, message.body_format, message.items) == (TEXT_BODY, "text", (1, 0))
+    assert [story["headline"] for story in message.data["stories"]] == [
+        "Putin lands in Paris", "Older story"]
+    assert all(m.data is None for style in STYLES if style != "json"
+               for m in render(DIGEST, style))
 
 
 def test_one_story_title_and_unknown_time() -> None:
@@ -130,7 +152,7 @@ def test_one_story_title_and_unknown_time() -> None:
                       snippet="x")
     [message] = render(Digest(watch="w", items=(item,)), "text")
     assert message.title == "w: 1 new story"
-    assert message.body == "H\nS\nhttps://s.example/\nx"
+    assert message.body == "H\nhttps://s.example/\nS\nx"
 
 
 def test_long_watch_name_is_shortened_in_the_title() -> None:
@@ -193,12 +215,13 @@ def many_items(count: int, snippet_words: int = 40) -> tuple[DigestItem, ...]:
 @pytest.mark.parametrize("style", STYLES)
 def test_long_digest_is_split_into_numbered_parts(style: str) -> None:
     digest = Digest(watch="w", items=many_items(30))
-    messages = render(digest, style, max_chars=1000)
+    limit = 4000 if style == "email" else 1000  # an HTML email's frame alone takes 1000
+    messages = render(digest, style, max_chars=limit)
     assert len(messages) > 1
     total = len(messages)
     assert [m.title for m in messages] == [f"w: 30 new stories ({i}/{total})"
                                            for i in range(1, total + 1)]
-    assert all(len(m.body) <= 1000 for m in messages)
+    assert all(len(m.body) <= limit for m in messages)
     # Every story exactly once, newest first, across the parts.
     found = re.findall(r"Story number (\d+)", "".join(m.body for m in messages))
     assert found == [str(n) for n in range(29, -1, -1)]
@@ -217,15 +240,17 @@ def test_oversized_story_is_shortened_visibly_not_dropped() -> None:
     item = many_items(1, snippet_words=2000)[0]
     [message] = render(Digest(watch="w", items=(item,)), "slack", max_chars=600)
     assert len(message.body) <= 600
-    assert message.body.startswith("*Story number 0*\n")
+    assert message.body.startswith("*<https://site.example/0|Story number 0>*\n")
     assert "*word*" in message.body and message.body.endswith(" …")
 
 
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match=r"style must be one of .* \(got 'sms'\)"):
         render(DIGEST, "sms")
-    with pytest.raises(ValueError, match=r"max_chars must be at least 300 \(got 10\)"):
+    with pytest.raises(ValueError, match=r"max_chars must be at least 300 for text \(got 10\)"):
         render(DIGEST, "text", max_chars=10)
+    with pytest.raises(ValueError, match=r"at least 3000 for email \(got 2000\)"):
+        render(DIGEST, "email", max_chars=2000)
 
 
 @pytest.mark.parametrize(
@@ -241,7 +266,8 @@ def test_bad_arguments() -> None:
         ("https://discord.com/api/webhooks/1/abc", "markdown"),
         ("tgram://bot/chat", "markdown"),
         ("mmost://host/token", "markdown"),
-        ("json://host/path", "text"),
+        ("json://host/path", "json"),
+        ("jsons://host/path", "json"),
         ("form://host/path", "text"),
         ("xml://host/path", "text"),
         ("console://", "text"),
@@ -270,8 +296,8 @@ def test_line_breaks_and_invisible_characters_are_cleaned() -> None:
     assert message.title == "w Bcc: x@y: 1 new story"
     assert message.body.split("\n") == [
         "Subject Bcc: x@y.example next[31m red",
-        "Site",
         "https://s.example/a%20b",
+        "Site",
         "*one* two three",
     ]
 
@@ -327,26 +353,59 @@ _ANY_TEXT = st.text(
 )
 
 
+# What this module's own email markup is made of; scraped text may add nothing to it.
+EMAIL_TAGS = {"html", "head", "meta", "title", "body", "div", "a", "b", "span", "i"}
+EMAIL_ATTRIBUTES = {"style", "href", "charset", "name", "content"}
+
+
+@functools.cache
+def email_styles() -> set[str | None]:
+    """Every style attribute a digest of ordinary text has."""
+    copy = Copy("Copy site", "https://ok.example/copy")
+    item = DigestItem(headline="H", site="S", url="https://ok.example/x", published=None,
+                      snippet="a b", marks=((0, 1),), also_on=(copy,))
+    digest = Digest(watch=WatchInfo(name="w", query="q", index=0), items=(item,) * 12)
+    bodies = [m.body for m in render(digest, "email", max_chars=4000)]
+    return {attrs.get("style") for body in bodies for _, attrs in html_elements(body)}
+
+
+def assert_only_our_email_markup(body: str, links: set[str], styles: set[str | None]) -> None:
+    for tag, attrs in html_elements(body):
+        assert tag in EMAIL_TAGS, tag
+        assert set(attrs) <= EMAIL_ATTRIBUTES, attrs
+        assert attrs.get("href", next(iter(links))) in links, attrs
+        assert attrs.get("style") in styles, attrs
+
+
 @settings(max_examples=150, deadline=None)
 @given(headline=_ANY_TEXT, snippet=_ANY_TEXT, site=_ANY_TEXT, data=st.data())
 def test_any_scraped_text_stays_inert(headline: str, snippet: str, site: str, data) -> None:
     start = data.draw(st.integers(-2, len(snippet) + 2))
     end = data.draw(st.integers(-2, len(snippet) + 2))
+    copy = Copy(site, "https://ok.example/copy")
     item = DigestItem(headline=headline, site=site, url="https://ok.example/x",
-                      published=None, snippet=snippet, marks=((start, end),))
-    digest = Digest(watch="w", items=(item,))
+                      published=None, snippet=snippet, marks=((start, end),), also_on=(copy,))
+    digest = Digest(watch=WatchInfo(name="w", query="q", index=0), items=(item,))
+    links = {"https://ok.example/x", "https://ok.example/copy"}
 
     [slack] = render(digest, "slack")
-    body = slack.body.replace("<https://ok.example/x|Read on ok.example>", "")
-    assert "<" not in body and ">" not in body
-    assert re.search(r"&(?!amp;|lt;|gt;)", body) is None
+    # Only our links, then only our quote marks: nothing else may be Slack markup.
+    assert set(re.findall(r"<([^<>|]*)\|[^<>]*>", slack.body)) <= links
+    rest = re.sub(r"<https://ok\.example/(x|copy)\|[^<>]*>", "", slack.body)
+    rest = re.sub(r"^> ", "", rest, flags=re.MULTILINE)
+    assert "<" not in rest and ">" not in rest, rest
+    assert re.search(r"&(?!amp;|lt;|gt;)", rest) is None
     [email] = render(digest, "email")
-    for tag, attrs in html_elements(email.body):
-        assert tag in ("div", "b", "mark", "a")
-        assert set(attrs) <= {"style", "href"}
-        assert attrs.get("href", "https://ok.example/x") == "https://ok.example/x"
+    assert_only_our_email_markup(email.body, links, email_styles())
+    [markdown] = render(digest, "markdown")
+    # As Apprise renders Markdown for services that take HTML.
+    for tag, attrs in html_elements(convert_between(NotifyFormat.MARKDOWN, NotifyFormat.HTML,
+                                                    markdown.body)):
+        assert tag in ("p", "br", "strong", "em", "a", "blockquote", "code"), tag
+        assert attrs.get("href", "https://ok.example/x") in links, attrs
     for style in STYLES:
         [message] = render(digest, style)
-        assert "\r" not in message.body and "\u2028" not in message.body
+        for text in (message.body, message.text):
+            assert "\r" not in text and "\u2028" not in text
+            assert re.search(r"(?<!\w)@\w", text) is None
         assert "\n" not in message.title
-        assert re.search(r"(?<!\w)@\w", message.body) is None

@@ -12,11 +12,14 @@ import pytest
 from sqlalchemy import select, text, update
 
 import alerts.dispatch
+from alerts.digest import WatchInfo
 from alerts.dispatch import ChannelOutcome, dispatch_due
 from alerts.schedule import parse_schedule
+from spiders.items import Article as Crawled
+from store.articles import save_articles
 from store.db import session_factory
 from store.models import Delivery, DeliveryState, Match
-from store.outbox import CLAIM_LEASE, claim_deliveries, due_deliveries
+from store.outbox import CLAIM_LEASE, NewMatch, claim_deliveries, due_deliveries, record_match
 from tests.alerts.receivers import HttpReceiver
 from tests.alerts.stories import NOW, add_stories
 
@@ -387,3 +390,30 @@ def test_a_story_that_cannot_be_read_fails_alone(database_url, receivers, kind) 
     assert (again.sent, [o.stories for o in again.failed], len(hook.requests)) == ([], [1], 2)
     assert states(database_url)[f"putin/hook/{rows[poisoned].story_id}"] == (
         DeliveryState.FAILED, 2)
+
+
+def test_a_digest_names_its_watch_and_links_each_copy(database_url, receivers) -> None:
+    hook, _ = receivers
+    body = " ".join(f"Sentence {n} of the wire copy about Putin and the visit." for n in range(9))
+    copies = [Crawled(url=f"https://{site}.example/putin", canonical_url=f"https://{site}.example/"
+                      "putin", site=site, title=f"{site} on Putin", text=body,
+                      fetched=NOW - timedelta(minutes=10 - n))
+              for n, site in enumerate(("courier", "ledger", "gazette", "ledger2"))]
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        saved = save_articles(session, copies)
+        assert len({s.story_id for s in saved}) == 1  # one story, four copies
+        record_match(session, NewMatch(watch="putin", story_id=saved[0].story_id,
+                                       article_id=saved[0].article_id, snippet="s", marks=()),
+                     ["hook"])
+    watch = WatchInfo(name="putin", query="Putin visit", index=4, config="/etc/newswatch.yaml")
+
+    assert dispatch_due(sessions, {"hook": hook.url("json", "/hook")}, watches={"putin": watch})
+    data = hook.requests[0].json["digest"]
+    assert data["watch"] == {"name": "putin", "query": "Putin visit", "config_key": "watches[4]",
+                             "config_file": "/etc/newswatch.yaml"}
+    [story] = data["stories"]
+    assert (story["site"], story["url"]) == ("courier", "https://courier.example/putin")
+    assert story["also_on"] == [{"site": site, "url": f"https://{site}.example/putin"}
+                                for site in ("ledger", "gazette", "ledger2")]
+    assert "This watch: watches[4] in /etc/newswatch.yaml" in hook.requests[0].json["message"]

@@ -170,8 +170,18 @@ def marked(match):
 
 def test_match_snippet_is_the_sentence_with_the_marks():
     match = matches("Putin visit", PUTIN)
-    assert match == Match(watch="Putin visit", snippet="Russia's Putin to visit China",
-                          marks=((9, 14), (18, 23)))
+    assert match == Match(watch="Putin visit", snippet='"We will visit our friends," Putin said.',
+                          marks=((9, 14), (29, 34)))
+
+
+def test_match_snippet_shows_the_headline_only_when_the_body_has_no_match():
+    only_headline = doc("The talks were about trade.", title="Putin to visit China")
+    match = matches("Putin visit", only_headline)
+    assert match.snippet == "Putin to visit China" and marked(match) == ["Putin", "visit"]
+    # A word marked in the body leaves the headline out, though another is only up there.
+    match = matches("China AND Chinese", PUTIN)
+    assert match.snippet.startswith("Putin praised Xi Jinping")
+    assert marked(match) == ["Chinese"]
 
 
 def test_match_snippet_shows_each_matched_word_once_at_least():
@@ -182,9 +192,10 @@ def test_match_snippet_shows_each_matched_word_once_at_least():
 
 
 def test_match_snippet_joins_sentences_apart_with_an_ellipsis():
-    match = matches("China AND Chinese", PUTIN)
-    assert match.snippet.startswith("Russia's Putin to visit China … Putin praised")
-    assert marked(match) == ["China", "Chinese"]
+    match = matches("Kremlin AND Chinese", PUTIN)
+    assert match.snippet.startswith("The Kremlin said on Monday")
+    assert " … Putin praised Xi Jinping" in match.snippet
+    assert marked(match) == ["Kremlin", "Chinese"]
 
 
 def test_match_snippet_is_trimmed_around_the_marks():
@@ -203,9 +214,11 @@ def test_match_snippet_keeps_both_ends_of_a_long_sentence():
     assert " … " in match.snippet
 
 
-def test_match_without_words_shows_the_headline():
+def test_match_without_words_shows_the_lede():
     match = matches("site:trtworld", PUTIN)
-    assert match.snippet == PUTIN.title and match.marks == ()
+    assert match.snippet.startswith("The Kremlin said on Monday") and match.marks == ()
+    assert matches("lang:en", doc("", title="Only a headline", language="en")).snippet == (
+        "Only a headline")
 
 
 def test_marks_point_at_accented_and_non_latin_words():
@@ -358,6 +371,8 @@ def _snippet(article, marks):
 def _plain_snippet(article, marks):
     """The snippet worked out the plain way: greedy over every sentence, offsets by tokenize."""
     keys, sentence_of = article.keys, article.sentence_of
+    if any(sentence_of[w] > 0 for w in marks):  # the headline's marks when the body has none
+        marks = {w for w in marks if sentence_of[w] > 0}
     by_sentence = {}
     for w in sorted(marks):
         by_sentence.setdefault(sentence_of[w], []).append(w)
@@ -366,8 +381,9 @@ def _plain_snippet(article, marks):
         best = max(by_sentence, key=lambda s: len(missing & {keys[w] for w in by_sentence[s]}))
         chosen.append(best)
         missing -= {keys[w] for w in by_sentence.pop(best)}
-    if not chosen:
-        chosen = [next((s for s, (a, b) in enumerate(article.sentences) if b > a), 0)]
+    if not chosen:  # the first sentence of the body with words, else the headline
+        with_words = [s for s, (a, b) in enumerate(article.sentences) if b > a]
+        chosen = [next((s for s in with_words if s > 0), 0)]
     pieces = []
     for number in sorted(chosen):
         begin, end = article.sentences[number]

@@ -137,6 +137,14 @@ def test_a_scheduled_watch_keeps_its_alerts_until_its_slot(
         first = newswatch("run", "--config", config)
         assert first.returncode == 0, first.stderr[-3000:]
         assert [r.json["title"].split(":")[0] for r in hook.requests] == ["putin-visit"]
+        # The digest names its watch and where it is set; the wire story links its copy.
+        digest = hook.requests[0].json["digest"]
+        assert digest["watch"] == {"name": "putin-visit", "query": "Putin visit",
+                                   "config_key": "watches[0]", "config_file": config}
+        [story] = digest["stories"]
+        assert story["site"] == "courier" and [c["site"] for c in story["also_on"]] == ["ledger"]
+        assert story["also_on"][0]["url"].startswith(f"{sample_site}/ledger/news/88412/")
+        assert f"This watch: watches[0] in {config}" in hook.requests[0].json["message"]
         with session_factory(sqlite_url)() as session:
             waiting = session.scalars(select(Delivery).where(Delivery.watch == "morning")).all()
             assert len(waiting) >= 2
@@ -150,6 +158,7 @@ def test_a_scheduled_watch_keeps_its_alerts_until_its_slot(
         assert second.returncode == 0, second.stderr[-3000:]
         assert len(hook.requests) == 2
         assert hook.requests[1].json["title"] == f"morning: {len(waiting)} new stories"
+        assert hook.requests[1].json["digest"]["watch"]["config_key"] == "watches[1]"
 
 
 def test_two_runs_at_once_send_each_delivery_exactly_once(

@@ -5,6 +5,7 @@ from textwrap import dedent
 
 import pytest
 
+from alerts.digest import WatchInfo
 from flows.config import ConfigError, load_config, parse_duration
 
 GOOD = """\
@@ -42,6 +43,16 @@ def test_good_config_loads(tmp_path):
     config = load_config(write(tmp_path, GOOD))
     assert config.sites[0].spec().feeds == ("https://courier.example/rss.xml",)
     assert config.watches[0].notify == ("team",)
+
+
+def test_watches_as_their_digests_name_them(tmp_path):
+    path = write(tmp_path, GOOD + "  - name: floods\n    query: floods -Brazil\n")
+    infos = load_config(path).watch_infos()
+    assert infos == {
+        "putin-visit": WatchInfo(name="putin-visit", query="Putin visit", index=0,
+                                 config=str(path)),
+        "floods": WatchInfo(name="floods", query="floods -Brazil", index=1, config=str(path)),
+    }
 
 
 def test_config_path_from_environment(tmp_path, monkeypatch):

@@ -130,5 +130,5 @@ def test_two_workers_store_each_article_once_and_send_each_alert_once(
         assert matches >= 1 and len(deliveries) == matches
         assert {d.state for d in deliveries} == {DeliveryState.SENT}
 
-    sent_items = sum(r.json["message"].count(sample_site) for r in http_receiver.requests)
+    sent_items = sum(len(r.json["digest"]["stories"]) for r in http_receiver.requests)
     assert sent_items == len(deliveries)  # every alert sent, and only once
