@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from spiders.extract import extract_article
 from spiders.items import SiteSpec
 from spiders.listings import Entry, ListingError, parse_listing
 from spiders.sample_server import sample_site_server
+from tests.spiders.badsite import bad_site
+from tests.spiders.conftest import FAST
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +76,7 @@ def test_robots_txt_is_obeyed(crawler_components: dict) -> None:
     assert "RobotsTxtMiddleware" in crawler_components["downloader"]
 
 
-def test_downloads_are_bounded(crawler_components: dict) -> None:
+def test_downloads_are_bounded_in_size_time_and_redirects(crawler_components: dict) -> None:
     built = build_settings()
     assert 0 < built.getint("DOWNLOAD_MAXSIZE") <= 64 * 1024 * 1024
     assert 0 < built.getint("DOWNLOAD_WARNSIZE") <= built.getint("DOWNLOAD_MAXSIZE")
@@ -82,8 +85,55 @@ def test_downloads_are_bounded(crawler_components: dict) -> None:
     assert 0 < built.getint("REDIRECT_MAX_TIMES") <= 10
     # Scrapy applies DOWNLOAD_MAXSIZE to decompressed bodies in HttpCompressionMiddleware.
     assert "HttpCompressionMiddleware" in crawler_components["downloader"]
-    # And the feed reader bounds a gzipped listing by it too.
-    bomb = __import__("gzip").compress(b"<urlset>" + b" " * (2 * 1024 * 1024) + b"</urlset>")
+
+
+def test_a_crawl_cuts_off_gzip_bombs_and_bodies_streamed_past_the_limit(tmp_path) -> None:
+    """A real crawl child, with the default DOWNLOAD_MAXSIZE, meets a page and a gzipped
+    sitemap that inflate to 256 MiB, two pages that never end (no Content-Length) and a
+    billion-laughs feed."""
+    limit = defaults.DOWNLOAD_MAXSIZE
+    with bad_site() as server:
+        base = server.base_url
+        site = SiteSpec(name="bounds",
+                        feeds=(f"{base}/bounds-feed.xml", f"{base}/laughs-feed.xml"),
+                        sitemaps=(f"{base}/sitemap-bomb.xml.gz",))
+        crawl = run_python(f"""
+import json, resource, time
+from spiders.items import SiteSpec
+from spiders.runner import crawl_site
+started = time.monotonic()
+result = crawl_site(SiteSpec.from_dict({site.to_dict()!r}), workdir={str(tmp_path)!r},
+                    settings={FAST!r}, timeout=90)
+print(json.dumps({{
+    "took": time.monotonic() - started, "failed": result.failed, "errors": result.errors,
+    "articles": [article.url for article in result.articles],
+    "failed_pages": result.stats.get("newswatch/pages/failed"),
+    "failed_sources": result.stats.get("newswatch/sources/failed"),
+    "crawl_max_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}}))
+""")
+        streamed = dict(server.streamed)
+
+    assert not crawl["failed"] and crawl["took"] < 60
+    assert crawl["articles"] == [f"{base}/ok"]  # the site's good page is still read
+    assert sorted(crawl["errors"]) == [
+        f"{base}/endless-chunked: Too large: cut off at DOWNLOAD_MAXSIZE while streaming",
+        f"{base}/endless-close: Too large: cut off at DOWNLOAD_MAXSIZE while streaming",
+        f"{base}/gzip-bomb: Too large once decompressed: over DOWNLOAD_MAXSIZE",
+        f"{base}/laughs-feed.xml: refused: its entities expand past the XML parser's limit "
+        "(Maximum entity amplification factor exceeded)",
+        f"{base}/sitemap-bomb.xml.gz: gzipped listing larger than {limit} bytes once "
+        "decompressed",
+    ]
+    assert (crawl["failed_pages"], crawl["failed_sources"]) == (3, 2)
+    # Each endless body was dropped near the limit (what sockets buffer aside), not at its end.
+    assert sorted(streamed) == ["/endless-chunked", "/endless-close"]
+    assert all(limit < sent < 3 * limit for sent in streamed.values()), streamed
+    # A crawl child of a small site takes about 130 MiB; 256 MiB inflated would show.
+    assert crawl["crawl_max_rss"] < 250 * 1024 * 1024, crawl["crawl_max_rss"]
+
+
+def test_a_gzipped_listing_is_bounded_once_decompressed() -> None:
+    bomb = gzip.compress(b"<urlset>" + b" " * (2 * 1024 * 1024) + b"</urlset>")
     with pytest.raises(ListingError, match="larger than"):
         parse_listing(bomb, "http://127.0.0.1:9/s.xml.gz", max_size=1024 * 1024)
 
