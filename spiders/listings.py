@@ -6,6 +6,7 @@ with the wrong content type, behind a byte-order mark, or gzipped under a ``.xml
 
 The XML parser never expands entities and never touches the network, so a hostile feed cannot
 read local files or blow up memory; it recovers from the small errors real feeds are full of.
+A document whose entities would expand past libxml2's limit (a "billion laughs") is refused.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 class ListingError(ValueError):
-    """The body is neither a feed nor a sitemap; the message says what it was instead."""
+    """The body is no feed or sitemap, or one refused as hostile; the message says which."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,9 +123,17 @@ def _parse_xml(body: bytes) -> etree._Element | None:
         remove_pis=True,
     )
     try:
-        return etree.fromstring(body, parser)
+        root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError:
         return None
+    # libxml2 stops at an entity bomb and the recovering parser keeps what came before it:
+    # a cut-off listing would look complete, so the whole document is refused.
+    limit = next((error for error in parser.error_log
+                  if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT), None)
+    if limit is not None:
+        reason = limit.message.split(",")[0].rstrip(".")
+        raise ListingError(f"refused: its entities expand past the XML parser's limit ({reason})")
+    return root
 
 
 def _children(element: etree._Element, *names: str) -> list[etree._Element]:

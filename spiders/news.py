@@ -265,17 +265,23 @@ class NewsSpider(scrapy.Spider):
 
     def request_failed(self, failure: Failure) -> None:
         """Errback of every request. Download errors and HTTP errors are counted by
-        :class:`spiders.outcomes.PageOutcomeMiddleware`; what it cannot see is a redirect
-        loop, which RedirectMiddleware turns into an ignored request."""
+        :class:`spiders.outcomes.PageOutcomeMiddleware`; what it cannot see is a response
+        that a middleware turned into an ignored request after the download: a redirect loop
+        (RedirectMiddleware) or a body past DOWNLOAD_MAXSIZE once decompressed
+        (HttpCompressionMiddleware)."""
         request = getattr(failure, "request", None)
-        if (request is not None and isinstance(failure.value, IgnoreRequest)
-                and "max redirections" in str(failure.value)):
-            self.crawler.stats.inc_value("newswatch/pages/failed")
+        if request is None or not isinstance(failure.value, IgnoreRequest):
+            return
+        if "max redirections" in str(failure.value):
             hops = self.crawler.settings.getint("REDIRECT_MAX_TIMES")
             reason = f"redirect loop (more than {hops} redirects)"
-            self.logger.warning("Failed %(url)s: %(reason)s", {"url": request.url,
-                                                               "reason": reason})
-            record_error(self.crawler.stats, request.url, reason, limit=self.max_errors)
+        elif "during decompression" in str(failure.value):
+            reason = "Too large once decompressed: over DOWNLOAD_MAXSIZE"
+        else:
+            return
+        self.crawler.stats.inc_value("newswatch/pages/failed")
+        self.logger.warning("Failed %(url)s: %(reason)s", {"url": request.url, "reason": reason})
+        record_error(self.crawler.stats, request.url, reason, limit=self.max_errors)
 
     def _not_modified(self, response: Response) -> Iterator[Request]:
         """A 304: nothing new in this listing; an unchanged sitemap index still leads to its

@@ -60,6 +60,10 @@ def describe_exception(exception: BaseException) -> str:
         found = re.search(r"receive (\d+) bytes", str(exception))
         size = f" ({int(found.group(1)) / 1_048_576:.0f} MiB)" if found else ""
         return f"Too large{size}: over DOWNLOAD_MAXSIZE"
+    if type(exception).__name__ == "DownloadCancelledError" and not str(exception):
+        # The handler cancels a body without Content-Length once it passes DOWNLOAD_MAXSIZE,
+        # and says so only in its log.
+        return "Too large: cut off at DOWNLOAD_MAXSIZE while streaming"
     text = " ".join(str(exception).split())
     return f"{type(exception).__name__}: {text}" if text else type(exception).__name__
 

@@ -1,41 +1,16 @@
-"""Loopback channels for alert tests: webhook, Slack, SMTP, and a recording Apprise scheme."""
+"""Loopback channels for alert tests: webhook, Slack and SMTP receivers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from apprise.decorators import notify
 from apprise.plugins.slack import NotifySlack
 
 from tests.alerts.receivers import HttpReceiver, SmtpReceiver
 
 # What the Slack plugin is given: three webhook tokens, as in a real channel URL.
 SLACK_URL = "slack://T1ABCDEFG/B2HIJKLMN/c3secrettokenvalue"
-
-
-@dataclass(frozen=True)
-class Recorded:
-    title: str
-    body: str
-    body_format: str | None
-
-
-_RECORDED: list[Recorded] = []
-
-
-@notify(on="newswatch-test", name="Newswatch test channel")
-def _record(body: str, title: str, *args: object, body_format: str | None = None, **kwargs):
-    _RECORDED.append(Recorded(title=title, body=body, body_format=body_format))
-
-
-@pytest.fixture
-def recorded() -> Iterator[list[Recorded]]:
-    """Messages sent to `newswatch-test://` during the test."""
-    _RECORDED.clear()
-    yield _RECORDED
-    _RECORDED.clear()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import time
+from collections import Counter
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
@@ -125,7 +126,8 @@ def secret_file(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def check(data: bytes) -> None:
+def check(data: bytes) -> str:
+    """Read ``data``; say what it was: "refused", "empty" or "entries"."""
     started = time.perf_counter()
     try:
         listing = parse_listing(data, BASE, max_size=MAX_SIZE)
@@ -133,24 +135,30 @@ def check(data: bytes) -> None:
         listing = None
     assert time.perf_counter() - started < TIME_BOUND_S
     if listing is None:
-        return
+        return "refused"
     assert isinstance(listing, Listing)
     for entry in listing.entries:
         assert entry.url.startswith(("http://", "https://"))
         shown = f"{entry.url} {entry.title or ''}"
         assert SECRET not in shown, "an external entity was read"
         assert "lollollol" not in shown, "an entity was expanded"
+    return "entries" if listing.entries else "empty"
 
 
 # hypothesis builds the strategy once the fixture has its path: a given() inside the test
 def test_random_listings_never_crash(secret_file: str) -> None:
+    outcomes: Counter[str] = Counter()
+
     @settings(max_examples=200, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(listings(secret_file))
     def run(data: bytes) -> None:
-        check(data)
+        outcomes[check(data)] += 1
 
     run()
+    # A parser that refused everything would pass the checks above; these documents are
+    # listings, and a fifth of them (40 of 200 today) still list entries however mangled.
+    assert outcomes["entries"] >= 20, outcomes
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)

@@ -16,23 +16,38 @@
 ``/empty-feed``          a feed URL answering 200 with no body
 ``/error-page-feed``     a feed URL answering 200 with an HTML error page
 ``/bom-feed``            an RSS feed behind a byte-order mark, served as text/html
+``/gzip-bomb``           ``BOMB_BYTES`` of gzip, inflating to ``BOMB_INFLATED`` (Content-Encoding)
+``/endless-chunked``     an HTML page streamed chunked, without Content-Length, until the client
+                         hangs up (at most ``ENDLESS_CAP``)
+``/endless-close``       the same without chunks: the body would end when the connection closes
+``/bounds-feed.xml``     a feed listing ``/ok`` and the three above (``BOUNDS_PATHS``)
+``/sitemap-bomb.xml.gz`` the gzip bomb again, as a gzipped sitemap file (no Content-Encoding)
+``/laughs-feed.xml``     a feed whose entities would expand to 10**9 "lol"s (billion laughs)
+
+``server.streamed`` counts the body bytes each endless path sent before the client hung up.
 """
 
 from __future__ import annotations
 
+import struct
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import chain, repeat
 from urllib.parse import urlsplit
 
 from spiders.sample_server import serving
 
 SLOW_SECONDS = 4
 HUGE_BYTES = 50 * 1024 * 1024
+BOMB_INFLATED = 256 * 1024 * 1024
+ENDLESS_CAP = 256 * 1024 * 1024
 
 ARTICLE = """<!doctype html>
 <html lang="fr"><head>{meta}<title>{title} | Le Quotidien</title>
@@ -61,6 +76,8 @@ TITLES = {
 #: Every article path the feed lists.
 FEED_PATHS = ("/ok", "/slow", "/status/404", "/status/503", "/loop", "/report.pdf", "/huge",
               "/cp1252-as-utf8", "/utf8-as-latin1", "/no-charset", "/truncated", "/cut")
+#: What ``/bounds-feed.xml`` lists: a good article and three bodies past any size limit.
+BOUNDS_PATHS = ("/ok", "/gzip-bomb", "/endless-chunked", "/endless-close")
 
 
 def article(path: str, *, meta: str = "") -> str:
@@ -77,12 +94,35 @@ def feed(base: str, paths: tuple[str, ...] = FEED_PATHS) -> str:
     return f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
 
 
+_ENTITIES = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+LAUGHS_FEED = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{_ENTITIES}]><rss>'
+               "<channel><item><title>&l9;</title><link>/ok</link></item></channel></rss>"
+               ).encode()
+
+
+@cache
+def gzip_bomb() -> bytes:
+    """One gzip member of zeros, ``BOMB_INFLATED`` bytes once inflated, about 1000 times smaller:
+    a fully flushed deflate block of 1 MiB, repeated (built in a second, not compressed)."""
+    mebibyte = bytes(1 << 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = deflate.compress(mebibyte) + deflate.flush(zlib.Z_FULL_FLUSH)
+    count = BOMB_INFLATED >> 20
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(mebibyte, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    trailer = struct.pack("<II", crc, BOMB_INFLATED & 0xFFFFFFFF)
+    return header + block * count + deflate.flush(zlib.Z_FINISH) + trailer
+
+
 class BadSite(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.hits: Counter[str] = Counter()
+        self.streamed: Counter[str] = Counter()
 
     @property
     def base_url(self) -> str:
@@ -105,6 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
         base = self.server.base_url
         if path == "/feed.xml":
             self._send(200, feed(base).encode(), "application/rss+xml")
+        elif path == "/bounds-feed.xml":
+            self._send(200, feed(base, BOUNDS_PATHS).encode(), "application/rss+xml")
         elif path == "/bom-feed":
             self._send(200, b"\xef\xbb\xbf" + feed(base, ("/ok",)).encode(), "text/html")
         elif path == "/ok":
@@ -147,6 +189,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
             self.wfile.flush()
             self.close_connection = True
+        elif path == "/gzip-bomb":
+            bomb = gzip_bomb()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+        elif path == "/sitemap-bomb.xml.gz":
+            self._send(200, gzip_bomb(), "application/gzip")
+        elif path == "/laughs-feed.xml":
+            self._send(200, LAUGHS_FEED, "application/rss+xml")
+        elif path in ("/endless-chunked", "/endless-close"):
+            self._stream_endlessly(path, chunked=path == "/endless-chunked")
         elif path == "/empty-feed":
             self._send(200, b"", "application/rss+xml")
         elif path == "/error-page-feed":
@@ -155,6 +211,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, page, "text/html")
         else:
             self._send(404, b"not found", "text/plain")
+
+    def _stream_endlessly(self, path: str, *, chunked: bool) -> None:
+        if chunked:
+            self.protocol_version = "HTTP/1.1"  # chunks need it; http.server speaks 1.0
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Transfer-Encoding" if chunked else "Connection",
+                         "chunked" if chunked else "close")
+        self.end_headers()
+        self.close_connection = True
+        opening = b"<!doctype html><html><body>"
+        piece = b"<p>" + b"All work and no play makes a very long page. " * 1400 + b"</p>\n"
+        try:
+            for body in chain([opening], repeat(piece)):
+                if self.server.streamed[path] >= ENDLESS_CAP:
+                    break
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(body), body) if chunked else body)
+                self.server.streamed[path] += len(body)
+        except OSError:
+            pass  # the client hung up: what a bounded crawl does
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from scrapy.exceptions import DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import ConnectionRefusedError as TwistedConnectionRefused
@@ -98,6 +103,10 @@ def test_negative_max_errors_is_refused():
     (TwistedConnectionRefused(), "Connection refused"),
     (DownloadTimeoutError("took too long"), "Timed out"),
     (DNSLookupError("no such host"), "DNS lookup failed"),
+    (DownloadCancelledError("Expected to receive 52428800 bytes which is larger than download "
+                            "max size (10485760) in request <GET x>."),
+     "Too large (50 MiB): over DOWNLOAD_MAXSIZE"),
+    (DownloadCancelledError(), "Too large: cut off at DOWNLOAD_MAXSIZE while streaming"),
     (RuntimeError("odd\nthing"), "RuntimeError: odd thing"),
     (RuntimeError(), "RuntimeError"),
 ])

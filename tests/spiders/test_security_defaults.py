@@ -3,7 +3,8 @@
 - Scrapy's telnet console and remote-control API are off: no port opens in a crawl child;
 - robots.txt is obeyed, and its middleware is really enabled;
 - downloads are bounded in size, time and redirects, gzip bodies included;
-- XML (feeds, sitemaps) is parsed without entity expansion, external entities or network;
+- XML (feeds, sitemaps) is parsed without entity expansion, external entities or network, and
+  an entity bomb is refused;
 - the ``apprise`` logger stays at INFO or above, even under Prefect's logging setup and a root
   logger at DEBUG, because Apprise's DEBUG lines carry webhook URLs and tokens;
 - the database URL (which may hold a password) reaches the crawl child through its
@@ -12,9 +13,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +26,10 @@ from spiders import settings as defaults
 from spiders.crawl import build_settings
 from spiders.extract import extract_article
 from spiders.items import SiteSpec
-from spiders.listings import ListingError, parse_listing
+from spiders.listings import Entry, ListingError, parse_listing
+from spiders.sample_server import sample_site_server
+from tests.spiders.badsite import bad_site
+from tests.spiders.conftest import FAST
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +76,7 @@ def test_robots_txt_is_obeyed(crawler_components: dict) -> None:
     assert "RobotsTxtMiddleware" in crawler_components["downloader"]
 
 
-def test_downloads_are_bounded(crawler_components: dict) -> None:
+def test_downloads_are_bounded_in_size_time_and_redirects(crawler_components: dict) -> None:
     built = build_settings()
     assert 0 < built.getint("DOWNLOAD_MAXSIZE") <= 64 * 1024 * 1024
     assert 0 < built.getint("DOWNLOAD_WARNSIZE") <= built.getint("DOWNLOAD_MAXSIZE")
@@ -79,39 +85,102 @@ def test_downloads_are_bounded(crawler_components: dict) -> None:
     assert 0 < built.getint("REDIRECT_MAX_TIMES") <= 10
     # Scrapy applies DOWNLOAD_MAXSIZE to decompressed bodies in HttpCompressionMiddleware.
     assert "HttpCompressionMiddleware" in crawler_components["downloader"]
-    # And the feed reader bounds a gzipped listing by it too.
-    bomb = __import__("gzip").compress(b"<urlset>" + b" " * (2 * 1024 * 1024) + b"</urlset>")
+
+
+def test_a_crawl_cuts_off_gzip_bombs_and_bodies_streamed_past_the_limit(tmp_path) -> None:
+    """A real crawl child, with the default DOWNLOAD_MAXSIZE, meets a page and a gzipped
+    sitemap that inflate to 256 MiB, two pages that never end (no Content-Length) and a
+    billion-laughs feed."""
+    limit = defaults.DOWNLOAD_MAXSIZE
+    with bad_site() as server:
+        base = server.base_url
+        site = SiteSpec(name="bounds",
+                        feeds=(f"{base}/bounds-feed.xml", f"{base}/laughs-feed.xml"),
+                        sitemaps=(f"{base}/sitemap-bomb.xml.gz",))
+        crawl = run_python(f"""
+import json, resource, time
+from spiders.items import SiteSpec
+from spiders.runner import crawl_site
+started = time.monotonic()
+result = crawl_site(SiteSpec.from_dict({site.to_dict()!r}), workdir={str(tmp_path)!r},
+                    settings={FAST!r}, timeout=90)
+print(json.dumps({{
+    "took": time.monotonic() - started, "failed": result.failed, "errors": result.errors,
+    "articles": [article.url for article in result.articles],
+    "failed_pages": result.stats.get("newswatch/pages/failed"),
+    "failed_sources": result.stats.get("newswatch/sources/failed"),
+    "crawl_max_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}}))
+""")
+        streamed = dict(server.streamed)
+
+    assert not crawl["failed"] and crawl["took"] < 60
+    assert crawl["articles"] == [f"{base}/ok"]  # the site's good page is still read
+    assert sorted(crawl["errors"]) == [
+        f"{base}/endless-chunked: Too large: cut off at DOWNLOAD_MAXSIZE while streaming",
+        f"{base}/endless-close: Too large: cut off at DOWNLOAD_MAXSIZE while streaming",
+        f"{base}/gzip-bomb: Too large once decompressed: over DOWNLOAD_MAXSIZE",
+        f"{base}/laughs-feed.xml: refused: its entities expand past the XML parser's limit "
+        "(Maximum entity amplification factor exceeded)",
+        f"{base}/sitemap-bomb.xml.gz: gzipped listing larger than {limit} bytes once "
+        "decompressed",
+    ]
+    assert (crawl["failed_pages"], crawl["failed_sources"]) == (3, 2)
+    # Each endless body was dropped near the limit (what sockets buffer aside), not at its end.
+    assert sorted(streamed) == ["/endless-chunked", "/endless-close"]
+    assert all(limit < sent < 3 * limit for sent in streamed.values()), streamed
+    # A crawl child of a small site takes about 130 MiB; 256 MiB inflated would show.
+    assert crawl["crawl_max_rss"] < 250 * 1024 * 1024, crawl["crawl_max_rss"]
+
+
+def test_a_gzipped_listing_is_bounded_once_decompressed() -> None:
+    bomb = gzip.compress(b"<urlset>" + b" " * (2 * 1024 * 1024) + b"</urlset>")
     with pytest.raises(ListingError, match="larger than"):
         parse_listing(bomb, "http://127.0.0.1:9/s.xml.gz", max_size=1024 * 1024)
 
 
-def test_xml_entities_are_never_expanded_nor_fetched(tmp_path) -> None:
+def test_an_entity_bomb_is_refused_quickly() -> None:
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    body = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{laughs}]>'
+            "<rss><channel><item><title>&l9;</title>"
+            "<link>http://a.example/1</link></item></channel></rss>").encode()
+
+    started = time.perf_counter()
+    with pytest.raises(ListingError, match=r"entities expand past the XML parser's limit"):
+        parse_listing(body, "http://127.0.0.1:9/rss.xml")
+    assert time.perf_counter() - started < 2
+
+
+def test_xml_external_entities_are_neither_read_nor_fetched(tmp_path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET-FROM-DISK")
-    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    body = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{laughs}'
-            f'<!ENTITY file SYSTEM "file://{secret}">'
-            '<!ENTITY net SYSTEM "http://127.0.0.1:9/x">]>'
-            "<rss><channel><item><title>&l9;&file;&net;</title>"
-            "<link>http://a.example/1</link></item></channel></rss>").encode()
-    try:
-        listing = parse_listing(body, "http://127.0.0.1:9/rss.xml")
-    except ListingError:
-        return
-    for entry in listing.entries:
-        assert "SECRET-FROM-DISK" not in repr(entry)
-        assert "lollol" not in (entry.title or "")
+    with sample_site_server() as server:
+        body = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY file SYSTEM "file://{secret}">'
+                f'<!ENTITY net SYSTEM "{server.base_url}/courier/rss.xml">]>'
+                "<rss><channel><item><title>Budget &file;&net; approved</title>"
+                "<link>http://a.example/1</link></item></channel></rss>").encode()
+
+        listing = parse_listing(body, f"{server.base_url}/rss.xml")
+
+        assert not server.hits  # the network entity was never fetched
+    # The entry is read; its entity references stay as they were written.
+    assert listing.entries == (Entry(url="http://a.example/1",
+                                     title="Budget &file;&net; approved"),)
 
 
 def test_html_pages_never_read_external_entities(tmp_path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET-FROM-DISK")
+    paragraphs = "".join(f"<p>&x; The council approved budget number {n} after a long debate "
+                         "about the bridge.</p>" for n in range(20))
     page = (f'<?xml version="1.0"?><!DOCTYPE html [<!ENTITY x SYSTEM "file://{secret}">]>'
-            "<html><body><article><h1>A headline for a test</h1>"
-            + "<p>&x; The council approved the budget after a long debate. </p>" * 20
-            + "</article></body></html>")
+            f"<html><body><article><h1>A headline for a test</h1>{paragraphs}"
+            "</article></body></html>")
+
     article = extract_article(page, "http://127.0.0.1:9/news/a-test-page", "test")
-    assert article is None or "SECRET-FROM-DISK" not in article.text
+
+    assert article is not None and article.title == "A headline for a test"
+    assert article.text.startswith("&x; The council approved budget number 0")
+    assert "SECRET-FROM-DISK" not in article.text
 
 
 def test_apprise_logger_stays_at_info_under_prefect_and_a_debug_root() -> None:

@@ -13,7 +13,8 @@ from store.fingerprint import fingerprint
 from store.models import Article, Story
 from tests.store.story_pairs import PUTIN, PUTIN_LEDGER
 
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+# The code stamps re-fetches with the real clock (Article.checked, .updated): fetched before them.
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def crawled(
