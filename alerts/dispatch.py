@@ -34,7 +34,6 @@ from store.outbox import (
     claim_deliveries,
     due_deliveries,
     expire_deliveries,
-    held_by,
     mark_failed,
     mark_sent,
     new_claimant,
@@ -255,21 +254,27 @@ class _Group:
             return [row.id for row in won]
 
     def _record(self, ids: Sequence[int], delivered: set[int], error: str | None) -> None:
-        """Mark the claimed rows `ids`: those `delivered` sent, the others failed."""
+        """Mark the claimed rows `ids`: those `delivered` sent, the others failed.
+
+        Only rows this run still holds are written (a lease that ran out may have been
+        claimed by another run, whose claim stands)."""
         if not ids:
             return
+        error = error or "unknown error"
         with self.sessions.begin() as session:
-            rows = held_by(session, ids, self.claimant)
-            self._settled.update(row.id for row in rows)
-            sent = [row for row in rows if row.id in delivered]
-            failed = [row for row in rows if row.id not in delivered]
             now = self.clock()
-            mark_sent(sent, now=now)
-            mark_failed(failed, error or "unknown error", now=now)
+            sent = mark_sent(
+                session, [i for i in ids if i in delivered], claimant=self.claimant, now=now
+            )
+            failed = mark_failed(
+                session, [i for i in ids if i not in delivered], error,
+                claimant=self.claimant, now=now,
+            )
+        self._settled.update(sent + failed)
         self.sent += len(sent)
         self.failed += len(failed)
         if failed:
-            self.error = error or "unknown error"
+            self.error = error
 
 
 def _expiries(expired: Sequence[Delivery]) -> list[ChannelOutcome]:

@@ -299,6 +299,64 @@ def test_a_crash_in_a_long_digest_holds_back_only_the_part_on_the_wire(
     assert headlines(hook) == Counter(stories) + on_the_wire
 
 
+def test_a_run_whose_lease_ran_out_leaves_the_next_claim_alone(database_url, receivers):
+    """Run A's lease runs out while it sends, run B claims the rows, and only then does A
+    record its outcome: the rows stay B's, as B claimed them, on SQLite and PostgreSQL."""
+    hook, _ = receivers
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        add_stories(session, "putin", ["hook"], 2)
+    go, claimed, commit = threading.Event(), threading.Event(), threading.Event()
+
+    def run_b() -> None:  # holds its claim uncommitted until A is about to record
+        go.wait(30)
+        with sessions.begin() as session:
+            ids = list(session.scalars(select(Delivery.id)))
+            after_lease = datetime.now(UTC) + CLAIM_LEASE + timedelta(seconds=1)
+            assert len(claim_deliveries(session, ids, claimant="run-b", now=after_lease)) == 2
+            claimed.set()
+            commit.wait(30)
+
+    class ClaimedWhileSending(list):
+        def append(self, request) -> None:
+            super().append(request)
+            go.set()
+            claimed.wait(30)
+
+    hook.requests = ClaimedWhileSending()
+    reports: list = []
+    b = threading.Thread(target=run_b)
+    a = threading.Thread(target=lambda: reports.append(
+        dispatch_due(sessions, {"hook": hook.url("json", "/hook")})))
+    b.start()
+    a.start()
+    assert claimed.wait(30)
+    # A has the service's answer and is recording: on PostgreSQL its UPDATE waits for B's
+    # row locks; on SQLite its transaction waits for B's write lock.
+    if database_url.startswith("postgresql"):
+        waiting = text("SELECT count(*) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND wait_event_type = 'Lock'")
+        with sessions() as session:
+            deadline = datetime.now(UTC) + timedelta(seconds=30)
+            while not session.scalar(waiting) and datetime.now(UTC) < deadline:
+                session.rollback()
+                threading.Event().wait(0.05)
+    else:
+        a.join(timeout=0.5)
+    assert a.is_alive()
+    commit.set()
+    a.join(timeout=60)
+    b.join(timeout=60)
+    assert len(hook.requests) == 1
+    [report] = reports
+    assert (report.sent, report.failed) == ([], [])  # none of its rows were its own any more
+    with sessions() as session:
+        rows = session.scalars(select(Delivery)).all()
+        assert {(r.state, r.attempts, r.claimed_by) for r in rows} == {
+            (DeliveryState.PENDING, 0, "run-b")
+        }
+
+
 def test_a_channel_removed_from_the_config_fails_its_rows(database_url) -> None:
     sessions = session_factory(database_url)
     with sessions.begin() as session:
