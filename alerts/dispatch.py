@@ -15,6 +15,7 @@ and every other digest of the dispatch still goes out.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -145,6 +146,8 @@ class _Group:
     error: str | None = None
     #: Rows this run recorded (sent or failed), which nothing may touch again.
     _settled: set[int] = field(default_factory=set, init=False, repr=False)
+    #: When each row this run claimed was made, for its messages' keys.
+    _created: dict[int, datetime] = field(default_factory=dict, init=False, repr=False)
 
     def send(self, url: str, ids: Sequence[int], tz: tzinfo | None) -> None:
         """Send the digest of `ids`; whatever goes wrong fails these rows, never the run."""
@@ -176,10 +179,12 @@ class _Group:
             order, to_send = ids, [message]
             if set(won) != set(part):  # another run took some: send ours on their own
                 order, to_send = won, channel.render(self._digest(won, stories), tz=tz)
-            outcome = channel.send(to_send)
-            self._record(won, {order[i] for i in outcome.delivered}, outcome.error)
+            keys = [self._key([order[i] for i in m.items]) for m in to_send]
+            outcome = channel.send(to_send, keys=keys)
+            wait = outcome.retry_after
+            self._record(won, {order[i] for i in outcome.delivered}, outcome.error, wait)
             if not outcome.ok:  # the rest of the digest waits too, with the same error
-                self.fail([i for i in ids if i not in done], outcome.error)
+                self.fail([i for i in ids if i not in done], outcome.error, wait)
                 return
 
     def _prepare(self, channel: Channel, ids: Sequence[int], tz: tzinfo | None
@@ -219,9 +224,11 @@ class _Group:
                 match.selectinload(Match.story).selectinload(Story.articles)))
             return {row.id: digest_item(row) for row in rows}
 
-    def fail(self, ids: Sequence[int], error: str | None) -> None:
+    def fail(
+        self, ids: Sequence[int], error: str | None, wait: timedelta | None = None
+    ) -> None:
         """Record a failed attempt on those of `ids` this run can claim."""
-        self._record(self._claim(ids), set(), error)
+        self._record(self._claim(ids), set(), error, wait)
 
     def _give_up(self, ids: Sequence[int], error: str) -> None:
         """Fail what is left of `ids`: the rows this run holds, then those still unsettled."""
@@ -251,10 +258,24 @@ class _Group:
                 now=self.clock(),
                 ignore_backoff=self.ignore_backoff,
             )
+            self._created.update((row.id, row.created) for row in won)
             return [row.id for row in won]
 
-    def _record(self, ids: Sequence[int], delivered: set[int], error: str | None) -> None:
-        """Mark the claimed rows `ids`: those `delivered` sent, the others failed.
+    def _key(self, ids: Sequence[int]) -> str:
+        """A message's name for good, from its rows: the same rows sent again (after a crash,
+        or a lost reply) give the same key, hence the same email Message-ID."""
+        rows = ",".join(f"{i}@{self._created[i].isoformat()}" for i in sorted(ids))
+        return "newswatch." + hashlib.sha256(rows.encode()).hexdigest()[:32]
+
+    def _record(
+        self,
+        ids: Sequence[int],
+        delivered: set[int],
+        error: str | None,
+        wait: timedelta | None = None,
+    ) -> None:
+        """Mark the claimed rows `ids`: those `delivered` sent, the others failed, to be
+        tried again after their backoff and, if the service asked, no sooner than `wait`.
 
         Only rows this run still holds are written (a lease that ran out may have been
         claimed by another run, whose claim stands)."""
@@ -268,7 +289,7 @@ class _Group:
             )
             failed = mark_failed(
                 session, [i for i in ids if i not in delivered], error,
-                claimant=self.claimant, now=now,
+                claimant=self.claimant, now=now, not_before=now + wait if wait else None,
             )
         self._settled.update(sent + failed)
         self.sent += len(sent)

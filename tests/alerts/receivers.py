@@ -56,11 +56,13 @@ class HttpReceiver:
     """A threaded HTTP server on loopback that records every request.
 
     `status` is the answer code (change it between sends to simulate an outage);
+    `headers` are added to each answer (`Retry-After` with a 429, say);
     `delay` holds each answer back that many seconds (for timeouts).
     """
 
     status: int = 200
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
     requests: list[HttpRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -109,6 +111,8 @@ def _handler_for(receiver: HttpReceiver) -> type[BaseHTTPRequestHandler]:
                 self.send_response(receiver.status)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(reply)))
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(reply)
             except (BrokenPipeError, ConnectionResetError):
