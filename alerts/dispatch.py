@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from alerts.digest import Digest, DigestItem, Message
 from alerts.schedule import INSTANT, Schedule
 from store.db import database_unavailable
-from store.models import Delivery, Match, Story, utcnow
+from store.models import Delivery, DeliveryKind, Match, Story, utcnow
 from store.outbox import (
     DEFAULT_EXPIRY,
     claim_deliveries,
@@ -51,13 +51,32 @@ _MAX_ERROR_CHARS = 400
 
 @dataclass(frozen=True, kw_only=True)
 class ChannelOutcome:
-    """One digest sent (or not) to one channel for one watch; `stories` it carried."""
+    """One digest sent (or not) to one channel for one watch; `stories` it carried.
+
+    Site health messages (`kind` "health") are counted the same way: `watch` is
+    ``health:SITE`` and `stories` the number of messages.
+    """
 
     watch: str
     channel: str
     stories: int
     ok: bool
     error: str | None = None
+    kind: str = DeliveryKind.ALERT
+
+    @property
+    def about(self) -> str:
+        """What it was for: "watch putin", "site courier's health"."""
+        if self.kind == DeliveryKind.HEALTH:
+            return f"site {self.watch.partition(':')[2]}'s health"
+        return f"watch {self.watch}"
+
+    @property
+    def what(self) -> str:
+        """What went (or not), counted: "2 stories", "1 health message"."""
+        if self.kind == DeliveryKind.HEALTH:
+            return f"{self.stories} health message{'' if self.stories == 1 else 's'}"
+        return f"{self.stories} {'story' if self.stories == 1 else 'stories'}"
 
 
 @dataclass(kw_only=True)
@@ -96,20 +115,21 @@ def dispatch_due(
         return schedules.get(delivery.watch, INSTANT).due_at(delivery.created)
 
     report = DispatchReport()
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     now = clock()
     with sessions.begin() as session:
         expired = expire_deliveries(session, older_than=expire_after, now=now, became_due=due_at)
         report.expiries = _expiries(expired)
         for delivery in due_deliveries(session, now=now, ignore_backoff=ignore_backoff):
             if due_at(delivery) <= now:
-                groups[(delivery.watch, delivery.channel)].append(delivery.id)
+                groups[(delivery.kind, delivery.watch, delivery.channel)].append(delivery.id)
             else:
                 report.waiting += 1
 
     claimant = new_claimant()
-    for (watch, channel), ids in groups.items():
+    for (kind, watch, channel), ids in groups.items():
         group = _Group(
+            kind=kind,
             watch=watch,
             channel=channel,
             sessions=sessions,
@@ -120,6 +140,8 @@ def dispatch_due(
         url = channels.get(channel)
         if url is None:
             group.fail(ids, f"channel {channel!r} is not in the config any more")
+        elif kind == DeliveryKind.HEALTH:
+            group.send_each(url, ids)
         else:
             group.send(url, ids, schedules.get(watch, INSTANT).tz)
         group.report_to(report)
@@ -128,13 +150,15 @@ def dispatch_due(
 
 @dataclass(kw_only=True)
 class _Group:
-    """One (watch, channel) digest being sent, one message at a time.
+    """One (watch, channel) digest being sent, one message at a time (or the site health
+    messages of one site for a channel, each its own message).
 
     Each message's rows are claimed (and the claim committed) just before it is sent, and
     recorded just after, so a crash repeats at most the message on the wire, and holds back
     nothing else: the rows of later parts are still unclaimed.
     """
 
+    kind: str
     watch: str
     channel: str
     sessions: sessionmaker[Session]
@@ -224,6 +248,41 @@ class _Group:
                 match.selectinload(Match.story).selectinload(Story.articles)))
             return {row.id: digest_item(row) for row in rows}
 
+    def send_each(self, url: str, ids: Sequence[int]) -> None:
+        """Send rows that carry their own text (site health messages) one message each, in
+        order; after a refusal the rest wait too, as a digest's later parts do. Whatever
+        goes wrong fails these rows, never the run."""
+        from alerts.deliver import Channel  # see `send`
+
+        try:
+            with Channel(url) as channel:
+                if channel.failure:
+                    self.fail(ids, channel.failure.error)
+                    return
+                self._send_each(channel, ids)
+        except Exception as exc:  # as in `send`: these rows fail, not the run
+            if database_unavailable(exc):
+                raise
+            self._give_up(ids, f"could not send the message: {_describe(exc)}")
+
+    def _send_each(self, channel: Channel, ids: Sequence[int]) -> None:
+        with self.sessions() as session:
+            rows = session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
+            texts = {row.id: Message(title=row.title or "", body=row.body or "",
+                                     body_format="text") for row in rows}
+        ids = sorted(texts)
+        for n, row_id in enumerate(ids):
+            if not self._claim([row_id]):
+                continue  # another run is sending it
+            outcome = channel.send(
+                [texts[row_id]], passthrough=False, keys=[self._key([row_id])]
+            )
+            wait = outcome.retry_after
+            self._record([row_id], {row_id} if outcome.ok else set(), outcome.error, wait)
+            if not outcome.ok:
+                self.fail(ids[n + 1:], outcome.error, wait)
+                return
+
     def fail(
         self, ids: Sequence[int], error: str | None, wait: timedelta | None = None
     ) -> None:
@@ -236,7 +295,7 @@ class _Group:
         self.fail([i for i in ids if i not in self._settled], error)
 
     def report_to(self, report: DispatchReport) -> None:
-        common = {"watch": self.watch, "channel": self.channel}
+        common = {"kind": self.kind, "watch": self.watch, "channel": self.channel}
         if self.sent:
             report.sent.append(ChannelOutcome(**common, stories=self.sent, ok=True))
         if self.failed:
@@ -309,6 +368,7 @@ def _expiries(expired: Sequence[Delivery]) -> list[ChannelOutcome]:
             stories=len(rows),
             ok=False,
             error=rows[-1].last_error or "never tried",
+            kind=rows[-1].kind,
         )
         for (watch, channel), rows in groups.items()
     ]

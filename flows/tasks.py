@@ -27,7 +27,7 @@ from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
 from store.db import database_unavailable, session_factory
-from store.health import HealthChange, SiteCheck, mark_sent, pending_change
+from store.health import HealthChange, SiteCheck, pending_change, record_change
 from store.outbox import NewMatch
 
 
@@ -188,13 +188,13 @@ def deliver(config: Config) -> DispatchReport:
     )
     logger = get_run_logger()
     for outcome in report.sent:
-        logger.info("%s → %s: sent %d stories", outcome.watch, outcome.channel, outcome.stories)
+        logger.info("%s → %s: sent %s", outcome.watch, outcome.channel, outcome.what)
     for outcome in report.failed:
         logger.warning("%s → %s: not sent: %s", outcome.watch, outcome.channel, outcome.error)
     for outcome in report.expiries:
         logger.warning(
-            "%s → %s: %d stories expired unsent (last error: %s)",
-            outcome.watch, outcome.channel, outcome.stories, outcome.error,
+            "%s → %s: %s expired unsent (last error: %s)",
+            outcome.watch, outcome.channel, outcome.what, outcome.error,
         )
     if report.waiting:
         logger.info("%d deliveries wait for their watch's delivery time", report.waiting)
@@ -204,24 +204,17 @@ def deliver(config: Config) -> DispatchReport:
 @task(name="check-health", task_run_name="check-site-health", cache_policy=NO_CACHE,
       **_DB_RETRIES)
 def check_health(sites: list[str], config: Config) -> list[HealthChange]:
-    """Judge each site by its latest runs; say "looks broken" or "recovered" once per episode."""
-    from alerts.deliver import send_text
+    """Judge each site by its latest runs; say "looks broken" or "recovered" once per episode.
 
+    The message is queued in the outbox with the change, and the deliver step sends it."""
     logger = get_run_logger()
-    channel = config.health.channel
     changes = []
     for site in sites:
         with session_factory(config.database).begin() as session:
             change = pending_change(session, site, after=config.health.after)
             if change is None:
                 continue
-            if channel is not None:
-                sent = send_text(config.channels[channel], change.title, change.body)
-                if not sent.ok:
-                    # Not marked: the next run proposes the same message again.
-                    logger.warning("%s → %s: not sent: %s", change.title, channel, sent.error)
-                    continue
-            mark_sent(session, change)
+            record_change(session, change, channel=config.health.channel)
         log = logger.warning if change.kind == "broken" else logger.info
         log("%s: %s", change.title, change.problem)
         changes.append(change)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest migration. A database already there is opened without loading Alembic (a tenth
 #: of a second at every start); tests/store/test_db.py checks this against the scripts.
-LATEST_MIGRATION = "0007"
+LATEST_MIGRATION = "0008"
 SQLITE_BUSY_TIMEOUT_S = 30
 # Pages of the first GiB of the file are read from memory rather than with a read() call each,
 # so index lookups (story_keys, canonical URLs) cost about the same in a large store as in a

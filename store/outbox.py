@@ -1,6 +1,8 @@
 """Matches and the delivery outbox: a watch alerts a story once, on each of its channels.
 
 A delivery row moves pending → sent, or → failed (retried with backoff) → sent, or → expired.
+Most rows are a watch's story for a channel (``record_match``); a site health message is a
+row too (``queue_message``), sent on its own and claimed, retried and expired the same way.
 
 Sending a row is claim → send → record. ``claim_deliveries`` takes a lease on rows with one
 atomic UPDATE that only touches rows still unsent and unclaimed (or whose lease ran out); the
@@ -28,7 +30,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.db import insert_new
-from store.models import Delivery, DeliveryState, Match, utcnow
+from store.models import Delivery, DeliveryKind, DeliveryState, Match, utcnow
 
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
@@ -67,6 +69,16 @@ def record_match(session: Session, match: NewMatch, channels: Sequence[str]) -> 
         session.execute(insert_new(session, Delivery.__table__, "watch", "story_id", "channel"),
                         rows)
     return match_id
+
+
+def queue_message(session: Session, *, watch: str, channel: str, title: str, body: str) -> int:
+    """Queue a message that carries its own text (a site health message) for ``channel``;
+    ``watch`` names what it is about (``health:SITE``). Returns the row's id."""
+    delivery = Delivery(kind=DeliveryKind.HEALTH, watch=watch, channel=channel, title=title,
+                        body=body)
+    session.add(delivery)
+    session.flush()
+    return delivery.id
 
 
 def new_claimant() -> str:
