@@ -16,6 +16,7 @@ and every other digest of the dispatch still goes out.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +24,12 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from alerts.digest import Digest, DigestItem, Message
 from alerts.schedule import INSTANT, Schedule
-from store.db import database_unavailable
+from store.db import database_reason, database_unavailable
 from store.models import Delivery, DeliveryKind, Match, Story, utcnow
 from store.outbox import (
     DEFAULT_EXPIRY,
@@ -47,6 +48,11 @@ __all__ = ["ChannelOutcome", "DispatchReport", "digest_item", "dispatch_due"]
 
 # Longest error kept on a row when rendering or sending raised, rather than failed as a value.
 _MAX_ERROR_CHARS = 400
+
+# A message went out and recording it failed for a moment (the database went away): try the
+# record again for half a minute, rather than leave the rows claimed, to be sent again once
+# the claim runs out.
+RECORD_RETRY_PAUSES_S = (1, 2, 4, 8, 16)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,12 +88,15 @@ class ChannelOutcome:
 @dataclass(kw_only=True)
 class DispatchReport:
     """What a dispatch did. `expiries` are the groups given up on, with their last error;
-    `waiting` counts deliveries of scheduled watches held for their next slot."""
+    `waiting` counts deliveries of scheduled watches held for their next slot;
+    `database_retries` are what the database said when recording an outcome failed for a
+    moment and was done on a later try."""
 
     sent: list[ChannelOutcome] = field(default_factory=list)
     failed: list[ChannelOutcome] = field(default_factory=list)
     expiries: list[ChannelOutcome] = field(default_factory=list)
     waiting: int = 0
+    database_retries: list[str] = field(default_factory=list)
 
     @property
     def expired(self) -> int:
@@ -172,6 +181,7 @@ class _Group:
     _settled: set[int] = field(default_factory=set, init=False, repr=False)
     #: When each row this run claimed was made, for its messages' keys.
     _created: dict[int, datetime] = field(default_factory=dict, init=False, repr=False)
+    database_retries: list[str] = field(default_factory=list)
 
     def send(self, url: str, ids: Sequence[int], tz: tzinfo | None) -> None:
         """Send the digest of `ids`; whatever goes wrong fails these rows, never the run."""
@@ -295,6 +305,7 @@ class _Group:
         self.fail([i for i in ids if i not in self._settled], error)
 
     def report_to(self, report: DispatchReport) -> None:
+        report.database_retries += self.database_retries
         common = {"kind": self.kind, "watch": self.watch, "channel": self.channel}
         if self.sent:
             report.sent.append(ChannelOutcome(**common, stories=self.sent, ok=True))
@@ -341,15 +352,22 @@ class _Group:
         if not ids:
             return
         error = error or "unknown error"
-        with self.sessions.begin() as session:
-            now = self.clock()
-            sent = mark_sent(
-                session, [i for i in ids if i in delivered], claimant=self.claimant, now=now
-            )
-            failed = mark_failed(
-                session, [i for i in ids if i not in delivered], error,
-                claimant=self.claimant, now=now, not_before=now + wait if wait else None,
-            )
+        for pause in (*RECORD_RETRY_PAUSES_S, None):
+            try:
+                with self.sessions.begin() as session:
+                    now = self.clock()
+                    sent = mark_sent(session, [i for i in ids if i in delivered],
+                                     claimant=self.claimant, now=now)
+                    failed = mark_failed(
+                        session, [i for i in ids if i not in delivered], error,
+                        claimant=self.claimant, now=now, not_before=now + wait if wait else None,
+                    )
+                break
+            except SQLAlchemyError as exc:
+                if pause is None or not database_unavailable(exc):
+                    raise
+                self.database_retries.append(database_reason(exc))
+                time.sleep(pause)
         self._settled.update(sent + failed)
         self.sent += len(sent)
         self.failed += len(failed)

@@ -38,6 +38,7 @@ class RunSummary:
     matches: tuple[NewMatch, ...]
     deliveries: DispatchReport
     health: tuple[HealthChange, ...] = field(default=())
+    database_retries: tuple[str, ...] = field(default=())  # steps that had to try again
 
     @property
     def failures(self) -> list[str]:
@@ -57,6 +58,9 @@ class RunSummary:
         for change in self.health:
             said = "looks broken" if change.kind == "broken" else "recovered"
             line += f"; site {change.site} {said}"
+        if self.database_retries:
+            line += (f"; the database was unavailable for a moment, and "
+                     f"{', '.join(self.database_retries)} tried again")
         return line
 
 

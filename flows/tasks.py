@@ -5,7 +5,9 @@ from __future__ import annotations
 import pprint
 import re
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +17,8 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.runtime import flow_run as current_flow_run
+from prefect.runtime import task_run as current_task_run
 from prefect.states import State
 from prefect.tasks import Task, exponential_backoff
 
@@ -26,7 +30,7 @@ from spiders.items import CrawlResult
 from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
-from store.db import database_unavailable, session_factory
+from store.db import database_reason, database_unavailable, session_factory
 from store.health import HealthChange, SiteCheck, pending_change, record_change
 from store.outbox import NewMatch
 
@@ -109,11 +113,35 @@ class ProgressReport:
 
 def transient_database_error(task: Task, task_run: TaskRun, state: State) -> bool:
     """Retry only when the database was briefly unavailable (connection lost, busy, a
-    serialization conflict), never for a bug or bad data, which would fail the same way again."""
+    serialization conflict), never for a bug or bad data, which would fail the same way again;
+    a retry is said in one line of the run's log, and counted for the run's headline."""
     error = state.data
     if not isinstance(error, BaseException):
         error = state.result(raise_on_failure=False)
-    return database_unavailable(error)
+    if not isinstance(error, BaseException) or not database_unavailable(error):
+        return False
+    _note_database_retry(task_run.flow_run_id, task_run.name, database_reason(error))
+    return True
+
+
+# The steps of each flow run that met a transient database error and tried again, for the
+# run's headline; the flow takes its own with `database_retries` when it ends.
+_RETRIED: dict[str, list[str]] = defaultdict(list)
+_RETRIED_LOCK = threading.Lock()
+
+
+def _note_database_retry(flow_run_id: object, step: str, reason: str) -> None:
+    get_run_logger().warning("%s: the database was unavailable (%s); trying again", step, reason)
+    with _RETRIED_LOCK:
+        _RETRIED[str(flow_run_id)].append(step)
+
+
+def database_retries(flow_run_id: object) -> tuple[str, ...]:
+    """The steps of a flow run that tried again after a transient database error, each once,
+    in order; they are forgotten here."""
+    with _RETRIED_LOCK:
+        steps = _RETRIED.pop(str(flow_run_id), [])
+    return tuple(dict.fromkeys(steps))
 
 
 # The database steps retry a transient error a few times, backing off: 5 s, 10 s, 20 s (±30%).
@@ -187,6 +215,8 @@ def deliver(config: Config) -> DispatchReport:
         expire_after=config.alerts.expiry,
     )
     logger = get_run_logger()
+    for reason in report.database_retries:  # recording what was sent, tried again at once
+        _note_database_retry(current_flow_run.id, current_task_run.name, reason)
     for outcome in report.sent:
         logger.info("%s → %s: sent %s", outcome.watch, outcome.channel, outcome.what)
     for outcome in report.failed:
