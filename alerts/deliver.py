@@ -15,6 +15,10 @@ INFO ones (such as "Sent JSON POST notification.") the service's `answer`.
 What a message carries besides its body goes where each service takes it: an email's own
 plain-text part (`alerts.email_text`), and a `json://` webhook's digest as data, under the
 `digest` key of the payload (`alerts.digest_json`).
+
+A service that refuses with 429 or 503 and a `Retry-After` gets its wait back as the outcome's
+`retry_after`; an email sent with a `key` carries it as its Message-ID, so the same message
+sent again is recognised by mail clients (`alerts.apprise_hooks`).
 """
 
 from __future__ import annotations
@@ -22,18 +26,20 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from urllib.parse import quote, unquote, urlsplit
 
 import apprise
 from apprise.plugins.custom_json import NotifyJSON
+from apprise.plugins.email import NotifyEmail
 from apprise.plugins.slack import NotifySlack
 from apprise.utils.parse import parse_url
 
 import alerts.console  # noqa: F401  (registers console://)
+from alerts.apprise_hooks import answers, message_id, retry_after
 from alerts.digest import DEFAULT_MAX_CHARS, Digest, Message, render, style_for
 from alerts.email_text import plain_part
 
@@ -64,6 +70,7 @@ class DeliveryOutcome:
     `parts` counts the messages the channel accepted, and `delivered` lists the positions in
     `Digest.items` of the stories they carried (all of them when `ok`). `answer` is what the
     service said to the last message, as Apprise reported it, with secrets masked.
+    `retry_after` is how long a service that refused asked to wait (HTTP Retry-After).
     """
 
     ok: bool
@@ -71,6 +78,7 @@ class DeliveryOutcome:
     parts: int = 0
     delivered: tuple[int, ...] = ()
     answer: str = field(default="", compare=False)
+    retry_after: timedelta | None = None
 
 
 def send_digest(
@@ -172,19 +180,26 @@ class Channel:
         return max(limit, 300)
 
     def send(
-        self, messages: list[Message], *, passthrough: bool | None = None
+        self,
+        messages: list[Message],
+        *,
+        passthrough: bool | None = None,
+        keys: Sequence[str] | None = None,
     ) -> DeliveryOutcome:
         """Send `messages` in order, stopping at the first the service refuses.
 
         `passthrough` (default: for Slack) hands bodies to Apprise as the service's markup.
+        `keys` name each message for good: an email's Message-ID is made from its key.
         """
         if passthrough is None:
             passthrough = self.style == "slack"
         delivered: list[int] = []
         answer = ""
         for number, message in enumerate(messages, start=1):
+            key = keys[number - 1] if keys and isinstance(self.service, NotifyEmail) else None
             try:
-                with self._carrying(message), apprise.Apprise(self.service).notify(
+                with answers() as heard, message_id(key), self._carrying(message), \
+                        apprise.Apprise(self.service).notify(
                     body=message.body,
                     title=message.title,
                     # None tells Apprise the body is already in the service's own markup.
@@ -197,8 +212,12 @@ class Channel:
                 problem = self._describe(exc)
             if problem:
                 where = f"part {number}/{len(messages)}: " if len(messages) > 1 else ""
+                wait = retry_after(heard)
+                if wait is not None:
+                    problem += f" (Retry-After: {wait.total_seconds():.0f} s)"
                 return self._failed(
-                    where + problem, parts=number - 1, delivered=tuple(delivered)
+                    where + problem, parts=number - 1, delivered=tuple(delivered),
+                    retry_after=wait,
                 )
             delivered += message.items
         return DeliveryOutcome(
@@ -239,13 +258,19 @@ class Channel:
         return f"{type(exc).__name__}: {exc}"
 
     def _failed(
-        self, detail: str, *, parts: int = 0, delivered: tuple[int, ...] = ()
+        self,
+        detail: str,
+        *,
+        parts: int = 0,
+        delivered: tuple[int, ...] = (),
+        retry_after: timedelta | None = None,
     ) -> DeliveryOutcome:
         detail = " ".join(_mask(detail, self.secrets).split())
         if len(detail) > _MAX_ERROR_CHARS:
             detail = detail[: _MAX_ERROR_CHARS - 1] + "…"
         return DeliveryOutcome(
-            ok=False, error=f"{self.label}: {detail}", parts=parts, delivered=delivered
+            ok=False, error=f"{self.label}: {detail}", parts=parts, delivered=delivered,
+            retry_after=retry_after,
         )
 
 

@@ -15,6 +15,8 @@ and every other digest of the dispatch still goes out.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,19 +24,18 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from alerts.digest import Copy, Digest, DigestItem, Message, WatchInfo
 from alerts.schedule import INSTANT, Schedule
-from store.db import database_unavailable
-from store.models import Delivery, Match, Story, utcnow
+from store.db import database_reason, database_unavailable
+from store.models import Delivery, DeliveryKind, Match, Story, utcnow
 from store.outbox import (
     DEFAULT_EXPIRY,
     claim_deliveries,
     due_deliveries,
     expire_deliveries,
-    held_by,
     mark_failed,
     mark_sent,
     new_claimant,
@@ -48,27 +49,54 @@ __all__ = ["ChannelOutcome", "DispatchReport", "digest_item", "dispatch_due"]
 # Longest error kept on a row when rendering or sending raised, rather than failed as a value.
 _MAX_ERROR_CHARS = 400
 
+# A message went out and recording it failed for a moment (the database went away): try the
+# record again for half a minute, rather than leave the rows claimed, to be sent again once
+# the claim runs out.
+RECORD_RETRY_PAUSES_S = (1, 2, 4, 8, 16)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ChannelOutcome:
-    """One digest sent (or not) to one channel for one watch; `stories` it carried."""
+    """One digest sent (or not) to one channel for one watch; `stories` it carried.
+
+    Site health messages (`kind` "health") are counted the same way: `watch` is
+    ``health:SITE`` and `stories` the number of messages.
+    """
 
     watch: str
     channel: str
     stories: int
     ok: bool
     error: str | None = None
+    kind: str = DeliveryKind.ALERT
+
+    @property
+    def about(self) -> str:
+        """What it was for: "watch putin", "site courier's health"."""
+        if self.kind == DeliveryKind.HEALTH:
+            return f"site {self.watch.partition(':')[2]}'s health"
+        return f"watch {self.watch}"
+
+    @property
+    def what(self) -> str:
+        """What went (or not), counted: "2 stories", "1 health message"."""
+        if self.kind == DeliveryKind.HEALTH:
+            return f"{self.stories} health message{'' if self.stories == 1 else 's'}"
+        return f"{self.stories} {'story' if self.stories == 1 else 'stories'}"
 
 
 @dataclass(kw_only=True)
 class DispatchReport:
     """What a dispatch did. `expiries` are the groups given up on, with their last error;
-    `waiting` counts deliveries of scheduled watches held for their next slot."""
+    `waiting` counts deliveries of scheduled watches held for their next slot;
+    `database_retries` are what the database said when recording an outcome failed for a
+    moment and was done on a later try."""
 
     sent: list[ChannelOutcome] = field(default_factory=list)
     failed: list[ChannelOutcome] = field(default_factory=list)
     expiries: list[ChannelOutcome] = field(default_factory=list)
     waiting: int = 0
+    database_retries: list[str] = field(default_factory=list)
 
     @property
     def expired(self) -> int:
@@ -99,20 +127,21 @@ def dispatch_due(
         return schedules.get(delivery.watch, INSTANT).due_at(delivery.created)
 
     report = DispatchReport()
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     now = clock()
     with sessions.begin() as session:
         expired = expire_deliveries(session, older_than=expire_after, now=now, became_due=due_at)
         report.expiries = _expiries(expired)
         for delivery in due_deliveries(session, now=now, ignore_backoff=ignore_backoff):
             if due_at(delivery) <= now:
-                groups[(delivery.watch, delivery.channel)].append(delivery.id)
+                groups[(delivery.kind, delivery.watch, delivery.channel)].append(delivery.id)
             else:
                 report.waiting += 1
 
     claimant = new_claimant()
-    for (watch, channel), ids in groups.items():
+    for (kind, watch, channel), ids in groups.items():
         group = _Group(
+            kind=kind,
             watch=watch,
             info=watches.get(watch) or WatchInfo(name=watch),
             channel=channel,
@@ -124,6 +153,8 @@ def dispatch_due(
         url = channels.get(channel)
         if url is None:
             group.fail(ids, f"channel {channel!r} is not in the config any more")
+        elif kind == DeliveryKind.HEALTH:
+            group.send_each(url, ids)
         else:
             group.send(url, ids, schedules.get(watch, INSTANT).tz)
         group.report_to(report)
@@ -132,13 +163,15 @@ def dispatch_due(
 
 @dataclass(kw_only=True)
 class _Group:
-    """One (watch, channel) digest being sent, one message at a time.
+    """One (watch, channel) digest being sent, one message at a time (or the site health
+    messages of one site for a channel, each its own message).
 
     Each message's rows are claimed (and the claim committed) just before it is sent, and
     recorded just after, so a crash repeats at most the message on the wire, and holds back
     nothing else: the rows of later parts are still unclaimed.
     """
 
+    kind: str
     watch: str
     info: WatchInfo
     channel: str
@@ -151,6 +184,9 @@ class _Group:
     error: str | None = None
     #: Rows this run recorded (sent or failed), which nothing may touch again.
     _settled: set[int] = field(default_factory=set, init=False, repr=False)
+    #: When each row this run claimed was made, for its messages' keys.
+    _created: dict[int, datetime] = field(default_factory=dict, init=False, repr=False)
+    database_retries: list[str] = field(default_factory=list)
 
     def send(self, url: str, ids: Sequence[int], tz: tzinfo | None) -> None:
         """Send the digest of `ids`; whatever goes wrong fails these rows, never the run."""
@@ -182,10 +218,12 @@ class _Group:
             order, to_send = ids, [message]
             if set(won) != set(part):  # another run took some: send ours on their own
                 order, to_send = won, channel.render(self._digest(won, stories), tz=tz)
-            outcome = channel.send(to_send)
-            self._record(won, {order[i] for i in outcome.delivered}, outcome.error)
+            keys = [self._key([order[i] for i in m.items]) for m in to_send]
+            outcome = channel.send(to_send, keys=keys)
+            wait = outcome.retry_after
+            self._record(won, {order[i] for i in outcome.delivered}, outcome.error, wait)
             if not outcome.ok:  # the rest of the digest waits too, with the same error
-                self.fail([i for i in ids if i not in done], outcome.error)
+                self.fail([i for i in ids if i not in done], outcome.error, wait)
                 return
 
     def _prepare(self, channel: Channel, ids: Sequence[int], tz: tzinfo | None
@@ -225,9 +263,46 @@ class _Group:
                 match.selectinload(Match.story).selectinload(Story.articles)))
             return {row.id: digest_item(row) for row in rows}
 
-    def fail(self, ids: Sequence[int], error: str | None) -> None:
+    def send_each(self, url: str, ids: Sequence[int]) -> None:
+        """Send rows that carry their own text (site health messages) one message each, in
+        order; after a refusal the rest wait too, as a digest's later parts do. Whatever
+        goes wrong fails these rows, never the run."""
+        from alerts.deliver import Channel  # see `send`
+
+        try:
+            with Channel(url) as channel:
+                if channel.failure:
+                    self.fail(ids, channel.failure.error)
+                    return
+                self._send_each(channel, ids)
+        except Exception as exc:  # as in `send`: these rows fail, not the run
+            if database_unavailable(exc):
+                raise
+            self._give_up(ids, f"could not send the message: {_describe(exc)}")
+
+    def _send_each(self, channel: Channel, ids: Sequence[int]) -> None:
+        with self.sessions() as session:
+            rows = session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
+            texts = {row.id: Message(title=row.title or "", body=row.body or "",
+                                     body_format="text") for row in rows}
+        ids = sorted(texts)
+        for n, row_id in enumerate(ids):
+            if not self._claim([row_id]):
+                continue  # another run is sending it
+            outcome = channel.send(
+                [texts[row_id]], passthrough=False, keys=[self._key([row_id])]
+            )
+            wait = outcome.retry_after
+            self._record([row_id], {row_id} if outcome.ok else set(), outcome.error, wait)
+            if not outcome.ok:
+                self.fail(ids[n + 1:], outcome.error, wait)
+                return
+
+    def fail(
+        self, ids: Sequence[int], error: str | None, wait: timedelta | None = None
+    ) -> None:
         """Record a failed attempt on those of `ids` this run can claim."""
-        self._record(self._claim(ids), set(), error)
+        self._record(self._claim(ids), set(), error, wait)
 
     def _give_up(self, ids: Sequence[int], error: str) -> None:
         """Fail what is left of `ids`: the rows this run holds, then those still unsettled."""
@@ -235,7 +310,8 @@ class _Group:
         self.fail([i for i in ids if i not in self._settled], error)
 
     def report_to(self, report: DispatchReport) -> None:
-        common = {"watch": self.watch, "channel": self.channel}
+        report.database_retries += self.database_retries
+        common = {"kind": self.kind, "watch": self.watch, "channel": self.channel}
         if self.sent:
             report.sent.append(ChannelOutcome(**common, stories=self.sent, ok=True))
         if self.failed:
@@ -257,24 +333,51 @@ class _Group:
                 now=self.clock(),
                 ignore_backoff=self.ignore_backoff,
             )
+            self._created.update((row.id, row.created) for row in won)
             return [row.id for row in won]
 
-    def _record(self, ids: Sequence[int], delivered: set[int], error: str | None) -> None:
-        """Mark the claimed rows `ids`: those `delivered` sent, the others failed."""
+    def _key(self, ids: Sequence[int]) -> str:
+        """A message's name for good, from its rows: the same rows sent again (after a crash,
+        or a lost reply) give the same key, hence the same email Message-ID."""
+        rows = ",".join(f"{i}@{self._created[i].isoformat()}" for i in sorted(ids))
+        return "newswatch." + hashlib.sha256(rows.encode()).hexdigest()[:32]
+
+    def _record(
+        self,
+        ids: Sequence[int],
+        delivered: set[int],
+        error: str | None,
+        wait: timedelta | None = None,
+    ) -> None:
+        """Mark the claimed rows `ids`: those `delivered` sent, the others failed, to be
+        tried again after their backoff and, if the service asked, no sooner than `wait`.
+
+        Only rows this run still holds are written (a lease that ran out may have been
+        claimed by another run, whose claim stands)."""
         if not ids:
             return
-        with self.sessions.begin() as session:
-            rows = held_by(session, ids, self.claimant)
-            self._settled.update(row.id for row in rows)
-            sent = [row for row in rows if row.id in delivered]
-            failed = [row for row in rows if row.id not in delivered]
-            now = self.clock()
-            mark_sent(sent, now=now)
-            mark_failed(failed, error or "unknown error", now=now)
+        error = error or "unknown error"
+        for pause in (*RECORD_RETRY_PAUSES_S, None):
+            try:
+                with self.sessions.begin() as session:
+                    now = self.clock()
+                    sent = mark_sent(session, [i for i in ids if i in delivered],
+                                     claimant=self.claimant, now=now)
+                    failed = mark_failed(
+                        session, [i for i in ids if i not in delivered], error,
+                        claimant=self.claimant, now=now, not_before=now + wait if wait else None,
+                    )
+                break
+            except SQLAlchemyError as exc:
+                if pause is None or not database_unavailable(exc):
+                    raise
+                self.database_retries.append(database_reason(exc))
+                time.sleep(pause)
+        self._settled.update(sent + failed)
         self.sent += len(sent)
         self.failed += len(failed)
         if failed:
-            self.error = error or "unknown error"
+            self.error = error
 
 
 def _expiries(expired: Sequence[Delivery]) -> list[ChannelOutcome]:
@@ -288,6 +391,7 @@ def _expiries(expired: Sequence[Delivery]) -> list[ChannelOutcome]:
             stories=len(rows),
             ok=False,
             error=rows[-1].last_error or "never tried",
+            kind=rows[-1].kind,
         )
         for (watch, channel), rows in groups.items()
     ]

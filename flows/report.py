@@ -23,7 +23,7 @@ from flows.config import Config
 from flows.tasks import SiteOutcome
 from store.db import session_factory
 from store.health import HealthChange, SiteCheck, bad_streak, broken_sites
-from store.models import Article, Delivery, DeliveryState
+from store.models import Article, Delivery, DeliveryKind, DeliveryState
 from store.outbox import NewMatch
 
 MATCHES_KEY = "newswatch-new-matches"
@@ -39,6 +39,7 @@ class RunSummary:
     matches: tuple[NewMatch, ...]
     deliveries: DispatchReport
     health: tuple[HealthChange, ...] = field(default=())
+    database_retries: tuple[str, ...] = field(default=())  # steps that had to try again
 
     @property
     def failures(self) -> list[str]:
@@ -47,19 +48,20 @@ class RunSummary:
             for s in self.sites
             if s.failed
         ]
-        lines += [
-            f"channel {c.channel} (watch {c.watch}): {c.error}" for c in self.deliveries.failed
-        ]
+        lines += [f"channel {c.channel} ({c.about}): {c.error}" for c in self.deliveries.failed]
         return lines
 
     @property
     def headline(self) -> str:
         new = sum(s.new for s in self.sites)
-        sent = sum(c.stories for c in self.deliveries.sent)
+        sent = sum(c.stories for c in self.deliveries.sent if c.kind == DeliveryKind.ALERT)
         line = f"{new} new articles, {len(self.matches)} new matches, {sent} alerts sent"
         for change in self.health:
             said = "looks broken" if change.kind == "broken" else "recovered"
             line += f"; site {change.site} {said}"
+        if self.database_retries:
+            line += (f"; the database was unavailable for a moment, and "
+                     f"{', '.join(self.database_retries)} tried again")
         return line
 
 
@@ -193,20 +195,21 @@ def _matches_section(stories: list[dict[str, str]]) -> list[str]:
 
 
 def _deliveries_section(report: DispatchReport, queued: dict[str, int]) -> list[str]:
-    sent = sum(c.stories for c in report.sent)
-    failed = sum(c.stories for c in report.failed)
+    digests = [c for c in report.sent if c.kind == DeliveryKind.ALERT]
+    sent = sum(c.stories for c in digests)
+    failed = sum(c.stories for c in report.failed if c.kind == DeliveryKind.ALERT)
     pending, retrying = queued.get(DeliveryState.PENDING, 0), queued.get(DeliveryState.FAILED, 0)
-    lines = ["", "## Deliveries", "", f"- sent: {sent} stories in {len(report.sent)} digests"]
+    lines = ["", "## Deliveries", "", f"- sent: {sent} stories in {len(digests)} digests"]
     lines.append(f"- failed: {failed} stories (they stay in the outbox and are retried)")
     lines.append(f"- pending: {pending} not due yet, {retrying} waiting to retry")
     if report.expired:
         lines.append(f"- expired unsent: {report.expired}")
     lines.append("")
     for c in report.sent:
-        lines.append(f"- {_cell(c.watch)} → {_cell(c.channel)}: sent {c.stories} stories")
+        lines.append(f"- {_cell(c.watch)} → {_cell(c.channel)}: sent {c.what}")
     for c in report.failed:
-        lines.append(f"- {_cell(c.watch)} → {_cell(c.channel)}: **not sent** ({_cell(c.error)}); "
-                     "will retry")
+        lines.append(f"- {_cell(c.watch)} → {_cell(c.channel)}: **not sent** {c.what} "
+                     f"({_cell(c.error)}); will retry")
     return lines
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from flows.config import Config, SiteConfig, load_config
 from flows.report import RunSummary, publish_report
-from flows.tasks import check_health, crawl, deliver, match, store
+from flows.tasks import check_health, crawl, database_retries, deliver, match, store
 from spiders.items import CrawlResult
 from store.db import database_problem, session_factory
 
@@ -89,6 +89,7 @@ def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) ->
         matches=tuple(matches),
         deliveries=report,
         health=tuple(changes),
+        database_retries=database_retries(flow_run.id),
     )
     publish_report(summary, config)
     if summary.failures:
@@ -105,7 +106,8 @@ def newswatch_deliver(config_path: str | None = None) -> State:
     try:
         session_factory(config.database)
         summary = RunSummary(scope="deliveries", sites=(), matches=(),
-                             deliveries=deliver(config))
+                             deliveries=deliver(config),
+                             database_retries=database_retries(flow_run.id))
     except SQLAlchemyError as exc:
         return Failed(message=database_problem(config.database, exc))
     publish_report(summary, config)

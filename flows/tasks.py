@@ -5,7 +5,9 @@ from __future__ import annotations
 import pprint
 import re
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +17,8 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.runtime import flow_run as current_flow_run
+from prefect.runtime import task_run as current_task_run
 from prefect.states import State
 from prefect.tasks import Task, exponential_backoff
 
@@ -26,8 +30,8 @@ from spiders.items import CrawlResult
 from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
-from store.db import database_unavailable, session_factory
-from store.health import HealthChange, SiteCheck, mark_sent, pending_change
+from store.db import database_reason, database_unavailable, session_factory
+from store.health import HealthChange, SiteCheck, pending_change, record_change
 from store.outbox import NewMatch
 
 
@@ -109,11 +113,35 @@ class ProgressReport:
 
 def transient_database_error(task: Task, task_run: TaskRun, state: State) -> bool:
     """Retry only when the database was briefly unavailable (connection lost, busy, a
-    serialization conflict), never for a bug or bad data, which would fail the same way again."""
+    serialization conflict), never for a bug or bad data, which would fail the same way again;
+    a retry is said in one line of the run's log, and counted for the run's headline."""
     error = state.data
     if not isinstance(error, BaseException):
         error = state.result(raise_on_failure=False)
-    return database_unavailable(error)
+    if not isinstance(error, BaseException) or not database_unavailable(error):
+        return False
+    _note_database_retry(task_run.flow_run_id, task_run.name, database_reason(error))
+    return True
+
+
+# The steps of each flow run that met a transient database error and tried again, for the
+# run's headline; the flow takes its own with `database_retries` when it ends.
+_RETRIED: dict[str, list[str]] = defaultdict(list)
+_RETRIED_LOCK = threading.Lock()
+
+
+def _note_database_retry(flow_run_id: object, step: str, reason: str) -> None:
+    get_run_logger().warning("%s: the database was unavailable (%s); trying again", step, reason)
+    with _RETRIED_LOCK:
+        _RETRIED[str(flow_run_id)].append(step)
+
+
+def database_retries(flow_run_id: object) -> tuple[str, ...]:
+    """The steps of a flow run that tried again after a transient database error, each once,
+    in order; they are forgotten here."""
+    with _RETRIED_LOCK:
+        steps = _RETRIED.pop(str(flow_run_id), [])
+    return tuple(dict.fromkeys(steps))
 
 
 # The database steps retry a transient error a few times, backing off: 5 s, 10 s, 20 s (±30%).
@@ -188,14 +216,16 @@ def deliver(config: Config) -> DispatchReport:
         expire_after=config.alerts.expiry,
     )
     logger = get_run_logger()
+    for reason in report.database_retries:  # recording what was sent, tried again at once
+        _note_database_retry(current_flow_run.id, current_task_run.name, reason)
     for outcome in report.sent:
-        logger.info("%s → %s: sent %d stories", outcome.watch, outcome.channel, outcome.stories)
+        logger.info("%s → %s: sent %s", outcome.watch, outcome.channel, outcome.what)
     for outcome in report.failed:
         logger.warning("%s → %s: not sent: %s", outcome.watch, outcome.channel, outcome.error)
     for outcome in report.expiries:
         logger.warning(
-            "%s → %s: %d stories expired unsent (last error: %s)",
-            outcome.watch, outcome.channel, outcome.stories, outcome.error,
+            "%s → %s: %s expired unsent (last error: %s)",
+            outcome.watch, outcome.channel, outcome.what, outcome.error,
         )
     if report.waiting:
         logger.info("%d deliveries wait for their watch's delivery time", report.waiting)
@@ -205,24 +235,17 @@ def deliver(config: Config) -> DispatchReport:
 @task(name="check-health", task_run_name="check-site-health", cache_policy=NO_CACHE,
       **_DB_RETRIES)
 def check_health(sites: list[str], config: Config) -> list[HealthChange]:
-    """Judge each site by its latest runs; say "looks broken" or "recovered" once per episode."""
-    from alerts.deliver import send_text
+    """Judge each site by its latest runs; say "looks broken" or "recovered" once per episode.
 
+    The message is queued in the outbox with the change, and the deliver step sends it."""
     logger = get_run_logger()
-    channel = config.health.channel
     changes = []
     for site in sites:
         with session_factory(config.database).begin() as session:
             change = pending_change(session, site, after=config.health.after)
             if change is None:
                 continue
-            if channel is not None:
-                sent = send_text(config.channels[channel], change.title, change.body)
-                if not sent.ok:
-                    # Not marked: the next run proposes the same message again.
-                    logger.warning("%s → %s: not sent: %s", change.title, channel, sent.error)
-                    continue
-            mark_sent(session, change)
+            record_change(session, change, channel=config.health.channel)
         log = logger.warning if change.kind == "broken" else logger.info
         log("%s: %s", change.title, change.problem)
         changes.append(change)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest migration. A database already there is opened without loading Alembic (a tenth
 #: of a second at every start); tests/store/test_db.py checks this against the scripts.
-LATEST_MIGRATION = "0007"
+LATEST_MIGRATION = "0008"
 SQLITE_BUSY_TIMEOUT_S = 30
 # Pages of the first GiB of the file are read from memory rather than with a read() call each,
 # so index lookups (story_keys, canonical URLs) cost about the same in a large store as in a
@@ -50,13 +50,18 @@ def database_problem(url: str, exc: SQLAlchemyError) -> str:
         shown = make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         shown = "(unparsable URL)"
+    return f"database {shown}: {database_reason(exc)}"
+
+
+def database_reason(exc: BaseException) -> str:
+    """The driver's reason for a database error, in one line (no SQL, no parameters)."""
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
     reason = lines[0] if lines else type(cause).__name__
     if "(Background on this error" in reason:
         reason = reason.split("(Background on this error")[0].strip()
     hint = lines[1] if len(lines) > 1 and lines[1].endswith("?") else ""
-    return f"database {shown}: {reason[:300]}" + (f" ({hint})" if hint else "")
+    return reason[:300] + (f" ({hint})" if hint else "")
 
 
 def database_unavailable(error: BaseException) -> bool:

@@ -10,8 +10,10 @@ Every crawl run of a site is judged on its own (:class:`SiteCheck`) and recorded
 
 A site whose last ``after`` runs were all bad *looks broken*: :func:`pending_change` returns a
 "broken" change once per episode, and a "recovered" change at the first good run after the
-"broken" one went out. The caller sends the message, then calls :func:`mark_sent`; a message
-that could not be sent is proposed again at the next run.
+"broken" one. :func:`record_change` opens or closes the episode and, in the same transaction,
+queues the message in the outbox (``store.outbox``), which sends it after the transaction,
+like an alert: claimed, retried after a failure, expired if it never goes out. So each
+change is one message, and no transaction is held open while a service is called.
 
 Counts under stats keys come from the crawler (``spiders.news``): ``newswatch/entries`` (links
 requested), ``newswatch/skipped_old``, ``newswatch/sources/not_modified``,
@@ -30,19 +32,23 @@ from sqlalchemy.orm import Session
 
 from spiders.items import CrawlResult
 from store.models import CrawlRun, SiteHealth
+from store.outbox import queue_message
 
 __all__ = [
+    "HEALTH_PREFIX",
     "MIN_PAGES_JUDGED",
     "HealthChange",
     "SiteCheck",
     "bad_streak",
     "broken_sites",
-    "mark_sent",
     "pending_change",
+    "record_change",
 ]
 
 #: Fewer article pages than this say nothing about extraction (one odd page is not a trend).
 MIN_PAGES_JUDGED = 3
+#: A health message's outbox row names its site as ``health:SITE`` where an alert names its watch.
+HEALTH_PREFIX = "health:"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,8 +182,12 @@ def pending_change(session: Session, site: str, *, after: int) -> HealthChange |
     return None
 
 
-def mark_sent(session: Session, change: HealthChange) -> None:
-    """Record that ``change`` went out: the episode opens ("broken") or closes ("recovered")."""
+def record_change(session: Session, change: HealthChange, *, channel: str | None) -> None:
+    """The episode opens ("broken") or closes ("recovered"), and its message is queued for
+    ``channel`` (None: no channel, the run report alone shows it)."""
+    if channel is not None:
+        queue_message(session, watch=f"{HEALTH_PREFIX}{change.site}", channel=channel,
+                      title=change.title, body=change.body)
     health = _health_row(session, change.site)
     health.notified = change.kind == "broken"
     health.broken_since = change.since if health.notified else None

@@ -176,22 +176,36 @@ class DeliveryState:
     RETRYABLE = (PENDING, FAILED)
 
 
+class DeliveryKind:
+    ALERT = "alert"  # a watch's story, sent in the watch's digest for the channel
+    HEALTH = "health"  # a site health message ("looks broken", "recovered"), sent on its own
+
+
 class Delivery(Base):
-    """The outbox: one row per (watch, story, channel). The channel is its name, never its URL.
+    """The outbox: one row per (watch, story, channel) alert, and one per site health message.
+    The channel is its name, never its URL.
 
     ``claimed_by`` / ``claim_until`` are a lease: a run sets them (atomically, only on an
     unclaimed row or one whose lease ran out) before it sends the row, and clears them when it
     records the outcome, so two runs at once never send the same row.
+
+    A health message has no match or story: it carries its own ``title`` and ``body``, and
+    ``watch`` names its site as ``health:SITE`` (a colon no watch name has).
     """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("watch", "story_id", "channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id"), index=True)
+    kind: Mapped[str] = mapped_column(
+        String(20), default=DeliveryKind.ALERT, server_default=DeliveryKind.ALERT
+    )
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id"), index=True)
     watch: Mapped[str] = mapped_column(String(200))
-    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"))
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
     channel: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -201,7 +215,7 @@ class Delivery(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    match: Mapped[Match] = relationship(back_populates="deliveries")
+    match: Mapped[Match | None] = relationship(back_populates="deliveries")
 
     def __repr__(self) -> str:
         return (

@@ -1,15 +1,19 @@
 """Matches and the delivery outbox: a watch alerts a story once, on each of its channels.
 
 A delivery row moves pending → sent, or → failed (retried with backoff) → sent, or → expired.
+Most rows are a watch's story for a channel (``record_match``); a site health message is a
+row too (``queue_message``), sent on its own and claimed, retried and expired the same way.
 
 Sending a row is claim → send → record. ``claim_deliveries`` takes a lease on rows with one
 atomic UPDATE that only touches rows still unsent and unclaimed (or whose lease ran out); the
 caller commits the claim before it sends, so a second run at the same time finds the rows
 claimed and leaves them alone, on SQLite (one writer at a time) as on PostgreSQL (the UPDATE
 re-checks its condition on rows another transaction just changed). ``mark_sent`` and
-``mark_failed`` record the outcome and release the lease. A run that dies after sending and
-before recording leaves its rows claimed; once the lease runs out the next run sends them
-again, which is the one repeat the outbox allows: it never loses a delivery.
+``mark_failed`` record the outcome and release the lease, in one UPDATE that re-checks the
+claim: a row whose lease ran out and that another run claimed since (or that expired) is left
+as that run made it. A run that dies after sending and before recording leaves its rows
+claimed; once the lease runs out the next run sends them again, which is the one repeat the
+outbox allows: it never loses a delivery.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +30,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.db import insert_new
-from store.models import Delivery, DeliveryState, Match, utcnow
+from store.models import Delivery, DeliveryKind, DeliveryState, Match, utcnow
 
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
@@ -66,6 +71,16 @@ def record_match(session: Session, match: NewMatch, channels: Sequence[str]) -> 
     return match_id
 
 
+def queue_message(session: Session, *, watch: str, channel: str, title: str, body: str) -> int:
+    """Queue a message that carries its own text (a site health message) for ``channel``;
+    ``watch`` names what it is about (``health:SITE``). Returns the row's id."""
+    delivery = Delivery(kind=DeliveryKind.HEALTH, watch=watch, channel=channel, title=title,
+                        body=body)
+    session.add(delivery)
+    session.flush()
+    return delivery.id
+
+
 def new_claimant() -> str:
     """A name for this run's claims: host, process and a random part."""
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
@@ -104,12 +119,6 @@ def claim_deliveries(
     return _reload(session, list(session.scalars(stmt)))
 
 
-def held_by(session: Session, ids: Sequence[int], claimant: str) -> list[Delivery]:
-    """Those of ``ids`` that ``claimant`` still holds (a lease that ran out may be lost)."""
-    stmt = select(Delivery).where(Delivery.id.in_(ids), Delivery.claimed_by == claimant)
-    return list(session.scalars(stmt.order_by(Delivery.id)))
-
-
 def expire_deliveries(
     session: Session,
     *,
@@ -133,37 +142,65 @@ def expire_deliveries(
     expire = (
         update(Delivery)
         .where(Delivery.id.in_(stale), *_claimable(now, True))
-        .values(state=DeliveryState.EXPIRED, next_attempt=None)
+        .values(state=DeliveryState.EXPIRED, next_attempt=None, claimed_by=None,
+                claim_until=None)
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
     return _reload(session, list(session.scalars(expire)))
 
 
-def mark_sent(deliveries: Sequence[Delivery], *, now: datetime | None = None) -> None:
-    """Record a successful attempt and release the claim."""
+def mark_sent(
+    session: Session, ids: Sequence[int], *, claimant: str, now: datetime | None = None
+) -> list[int]:
+    """Record a successful attempt on those of ``ids`` that ``claimant`` still holds, and
+    release them; returns the ids recorded (``_recorded`` says why the others are left)."""
     now = now or utcnow()
-    for delivery in deliveries:
-        delivery.state = DeliveryState.SENT
-        delivery.attempts += 1
-        delivery.sent = now
-        delivery.last_error = None
-        delivery.next_attempt = None
-        delivery.claimed_by = delivery.claim_until = None
+    return _recorded(session, ids, claimant, {
+        "state": DeliveryState.SENT,
+        "sent": now,
+        "last_error": None,
+        "next_attempt": None,
+    })
 
 
-def mark_failed(deliveries: Sequence[Delivery], error: str, *, now: datetime | None = None) -> None:
-    """Record a failed attempt and release the claim.
+def mark_failed(
+    session: Session,
+    ids: Sequence[int],
+    error: str,
+    *,
+    claimant: str,
+    now: datetime | None = None,
+    not_before: datetime | None = None,
+) -> list[int]:
+    """Record a failed attempt on those of ``ids`` that ``claimant`` still holds, and release
+    them; returns the ids recorded.
 
-    The next attempt waits twice as long as the one before, up to an hour (``retry_delay``).
+    The next attempt waits twice as long as the one before, up to an hour (``retry_delay``),
+    and never less than until ``not_before`` (what the service asked for: Retry-After).
     """
     now = now or utcnow()
-    for delivery in deliveries:
-        delivery.state = DeliveryState.FAILED
-        delivery.attempts += 1
-        delivery.last_error = error
-        delivery.next_attempt = now + retry_delay(delivery.attempts)
-        delivery.claimed_by = delivery.claim_until = None
+    failed = _recorded(session, ids, claimant, {
+        "state": DeliveryState.FAILED,
+        "last_error": error,
+    })
+    # The rows are this transaction's now (locked on PostgreSQL, the write lock on SQLite).
+    by_attempts: dict[int, list[int]] = defaultdict(list)
+    for row_id, attempts in session.execute(
+        select(Delivery.id, Delivery.attempts).where(Delivery.id.in_(failed))
+    ):
+        by_attempts[attempts].append(row_id)
+    for attempts, same in by_attempts.items():
+        next_attempt = now + retry_delay(attempts)
+        if not_before is not None:
+            next_attempt = max(next_attempt, not_before)
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(same))
+            .values(next_attempt=next_attempt)
+            .execution_options(synchronize_session=False)
+        )
+    return failed
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -187,3 +224,24 @@ def _reload(session: Session, ids: list[int]) -> list[Delivery]:
         return []
     stmt = select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)
     return list(session.scalars(stmt.execution_options(populate_existing=True)))
+
+
+def _recorded(
+    session: Session, ids: Sequence[int], claimant: str, values: dict[str, object]
+) -> list[int]:
+    """Set ``values`` on those of ``ids`` still claimed by ``claimant``, count the attempt and
+    release the claim; returns the ids changed.
+
+    The claim is checked by the UPDATE itself, not read first: between a read and a write,
+    the lease may run out and another run claim the row, and its claim would be overwritten.
+    """
+    if not ids:
+        return []
+    stmt = (
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.claimed_by == claimant)
+        .values(**values, attempts=Delivery.attempts + 1, claimed_by=None, claim_until=None)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.scalars(stmt))

@@ -51,7 +51,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from alerts.safetext import clip, one_line, runs
     from flows.config import load_config
@@ -59,10 +59,11 @@ def list_command(args: argparse.Namespace) -> int:
     from store.models import Article, Delivery, DeliveryState, Match
 
     config = load_config(args.config)
+    # Outer joins: a site health message has no match; it carries its own title.
     stmt = (
-        select(Delivery, Article.title)
-        .join(Match, Delivery.match_id == Match.id)
-        .join(Article, Match.article_id == Article.id)
+        select(Delivery, func.coalesce(Article.title, Delivery.title, ""))
+        .outerjoin(Match, Delivery.match_id == Match.id)
+        .outerjoin(Article, Match.article_id == Article.id)
         .order_by(Delivery.id.desc())
         .limit(max(args.limit, 1))
     )
@@ -110,15 +111,12 @@ def retry_command(args: argparse.Namespace) -> int:
         ignore_backoff=True,
     )
     for outcome in report.sent:
-        print(f"{outcome.watch} → {outcome.channel}: sent {_stories(outcome.stories)}")
+        print(f"{outcome.watch} → {outcome.channel}: sent {outcome.what}")
     for outcome in report.failed:
-        print(
-            f"{outcome.watch} → {outcome.channel}: not sent ({_stories(outcome.stories)}): "
-            f"{outcome.error}"
-        )
+        print(f"{outcome.watch} → {outcome.channel}: not sent ({outcome.what}): {outcome.error}")
     for outcome in report.expiries:
         print(
-            f"{outcome.watch} → {outcome.channel}: {_stories(outcome.stories)} expired unsent "
+            f"{outcome.watch} → {outcome.channel}: {outcome.what} expired unsent "
             f"(last error: {outcome.error})"
         )
     if report.waiting:
@@ -174,7 +172,3 @@ def _quiet_apprise() -> None:
 
 def _local(when: datetime) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _stories(count: int) -> str:
-    return f"{count} {'story' if count == 1 else 'stories'}"

@@ -38,4 +38,5 @@ def _smtp_server() -> Iterator[SmtpReceiver]:
 def smtp_receiver(_smtp_server: SmtpReceiver) -> SmtpReceiver:
     """A loopback SMTP server accepting any login; `.messages` starts empty."""
     _smtp_server.messages.clear()
+    _smtp_server.drop_replies = 0
     return _smtp_server

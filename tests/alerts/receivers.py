@@ -56,11 +56,13 @@ class HttpReceiver:
     """A threaded HTTP server on loopback that records every request.
 
     `status` is the answer code (change it between sends to simulate an outage);
+    `headers` are added to each answer (`Retry-After` with a 429, say);
     `delay` holds each answer back that many seconds (for timeouts).
     """
 
     status: int = 200
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
     requests: list[HttpRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -109,6 +111,8 @@ def _handler_for(receiver: HttpReceiver) -> type[BaseHTTPRequestHandler]:
                 self.send_response(receiver.status)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(reply)))
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(reply)
             except (BrokenPipeError, ConnectionResetError):
@@ -143,19 +147,23 @@ class SmtpEnvelope:
 
 
 class _Recorder:
-    def __init__(self, sink: list[SmtpEnvelope], lock: threading.Lock) -> None:
-        self._sink = sink
-        self._lock = lock
+    def __init__(self, receiver: SmtpReceiver) -> None:
+        self._receiver = receiver
+        self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd hook)
         with self._lock:
-            self._sink.append(
+            self._receiver.messages.append(
                 SmtpEnvelope(
                     mail_from=envelope.mail_from,
                     rcpt_tos=tuple(envelope.rcpt_tos),
                     data=bytes(envelope.original_content),
                 )
             )
+            drop = self._receiver.drop_replies > 0
+            self._receiver.drop_replies -= drop
+        if drop:  # the mail is in, and the client never hears so
+            server.transport.abort()
         return "250 OK"
 
 
@@ -177,15 +185,18 @@ class SmtpReceiver:
 
     With `auth=True` it offers AUTH without TLS and accepts any login, so channel URLs
     can carry a user and password (as real ones do) and tests can check they never leak.
+    `drop_replies = N` makes it take in the next N mails and cut the connection after their
+    DATA, before its reply (a lost reply: the mail arrived, the client cannot know).
     """
 
     def __init__(self, *, auth: bool = False) -> None:
         self.messages: list[SmtpEnvelope] = []
+        self.drop_replies = 0
         options: dict[str, Any] = {}
         if auth:
             options = {"authenticator": _accept_any_login, "auth_require_tls": False}
         self._controller = _LoopbackController(
-            _Recorder(self.messages, threading.Lock()), hostname=LOOPBACK, port=0, **options
+            _Recorder(self), hostname=LOOPBACK, port=0, **options
         )
 
     @property

@@ -6,7 +6,8 @@ import logging
 import re
 import socket
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from apprise import NotifyFormat
@@ -123,6 +124,19 @@ def test_email_with_login(smtp_receiver: SmtpReceiver) -> None:
     url = smtp_receiver.url(creds="newswatch:s3cret-pass")
     assert send_digest(url, DIGEST, rate_limit=False).ok
     assert len(smtp_receiver.messages) == 1
+
+
+def test_an_email_sent_with_a_key_has_it_as_its_only_message_id(
+    smtp_receiver: SmtpReceiver,
+) -> None:
+    with Channel(smtp_receiver.url(), rate_limit=False) as channel:
+        messages = channel.render(DIGEST)
+        for _ in range(2):  # the same message, sent again
+            assert channel.send(messages, keys=["newswatch.5f3a"]).ok
+        assert channel.send(messages).ok  # no key: Apprise's own, new every time
+    ids = [envelope.message.get_all("Message-ID") for envelope in smtp_receiver.messages]
+    assert ids[:2] == [["<newswatch.5f3a@127.0.0.1>"]] * 2
+    assert len(ids[2]) == 1 and ids[2][0] != ids[0][0]
 
 
 def test_markdown_channel(http_receiver: HttpReceiver) -> None:
@@ -316,6 +330,47 @@ def test_failure_midway_reports_the_part(slack_receiver: HttpReceiver) -> None:
     # The stories of the accepted first part, by their position in the digest.
     first = re.findall(r"\|Story (\d+)>", slack_blocks(slack_receiver.requests[0].json)[1])
     assert sorted(outcome.delivered) == sorted(int(n) for n in first) and first
+
+
+@pytest.mark.parametrize("scheme", ["json", "form", "xml"])
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_in_seconds_comes_back_with_the_failure(
+    scheme: str, status: int, http_receiver: HttpReceiver
+) -> None:
+    http_receiver.status, http_receiver.headers = status, {"Retry-After": "120"}
+    outcome = send_digest(http_receiver.url(scheme, "/hook"), DIGEST, rate_limit=False)
+    assert not outcome.ok and outcome.retry_after == timedelta(seconds=120)
+    assert outcome.error.endswith("(Retry-After: 120 s)") and f"error={status}" in outcome.error
+
+
+def test_retry_after_as_an_http_date_counts_from_the_answers_date(
+    http_receiver: HttpReceiver,
+) -> None:
+    # The receiver's Date header is its own clock; the wait is measured against it.
+    later = datetime.now(UTC) + timedelta(minutes=30)
+    http_receiver.status = 503
+    http_receiver.headers = {"Retry-After": format_datetime(later, usegmt=True)}
+    outcome = send_digest(http_receiver.url("json", "/hook"), DIGEST, rate_limit=False)
+    assert timedelta(minutes=29) < outcome.retry_after <= timedelta(minutes=30, seconds=1)
+
+
+def test_slack_rate_limit_comes_back_with_its_retry_after(slack_receiver: HttpReceiver) -> None:
+    slack_receiver.status, slack_receiver.headers = 429, {"Retry-After": "30"}
+    outcome = send_digest(SLACK_URL, DIGEST, rate_limit=False)
+    assert not outcome.ok and outcome.retry_after == timedelta(seconds=30)
+    assert "error=429" in outcome.error
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [(500, {"Retry-After": "120"}), (429, {}), (429, {"Retry-After": "soon"}), (200, {})],
+)
+def test_no_retry_after_without_a_usable_header_on_a_429_or_503(
+    status: int, headers: dict[str, str], http_receiver: HttpReceiver
+) -> None:
+    http_receiver.status, http_receiver.headers = status, headers
+    outcome = send_digest(http_receiver.url("json", "/hook"), DIGEST, rate_limit=False)
+    assert outcome.retry_after is None and "Retry-After" not in (outcome.error or "")
 
 
 def free_port() -> int:

@@ -7,6 +7,7 @@ import re
 import threading
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
+from email.utils import format_datetime
 
 import pytest
 from sqlalchemy import select, text, update
@@ -20,6 +21,7 @@ from store.articles import save_articles
 from store.db import session_factory
 from store.models import Delivery, DeliveryState, Match
 from store.outbox import CLAIM_LEASE, NewMatch, claim_deliveries, due_deliveries, record_match
+from tests.alerts.conftest import SLACK_URL
 from tests.alerts.receivers import HttpReceiver
 from tests.alerts.stories import NOW, add_stories
 
@@ -98,6 +100,37 @@ def test_a_channel_that_is_down_is_retried_after_its_backoff(database_url, recei
         "down": (DeliveryState.SENT, 2),
         "up": (DeliveryState.SENT, 1),
     }
+
+
+@pytest.mark.parametrize("service", ["slack", "json"])
+def test_a_service_that_asks_to_wait_is_not_tried_before_its_retry_after(
+    service, database_url, slack_receiver
+) -> None:
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        add_stories(session, "putin", ["team"], 2)
+    start = datetime.now(UTC)
+    if service == "slack":  # Slack's rate limit: 429, Retry-After in seconds
+        url, slack_receiver.status, asked = SLACK_URL, 429, "600"
+    else:  # a webhook behind a proxy: 503, Retry-After as an HTTP date
+        url, slack_receiver.status = slack_receiver.url("json", "/hook"), 503
+        asked = format_datetime(start + timedelta(minutes=10), usegmt=True)
+    slack_receiver.headers = {"Retry-After": asked}
+    channels = {"team": url}
+
+    [failed] = dispatch_due(sessions, channels, clock=lambda: start).failed
+    assert failed.stories == 2 and "(Retry-After: " in failed.error
+    with sessions() as session:
+        waits = {d.next_attempt - start for d in session.scalars(select(Delivery))}
+    assert all(timedelta(seconds=598) <= wait <= timedelta(seconds=601) for wait in waits)
+
+    slack_receiver.status, slack_receiver.headers = 200, {}
+    # The backoff alone (a minute after one failure) is over; the service's wait is not.
+    at = lambda minutes: lambda: start + timedelta(minutes=minutes)  # noqa: E731
+    assert dispatch_due(sessions, channels, clock=at(2)).sent == []
+    assert len(slack_receiver.requests) == 1
+    [sent] = dispatch_due(sessions, channels, clock=at(10.1)).sent
+    assert sent.stories == 2 and len(slack_receiver.requests) == 2
 
 
 def test_retry_now_ignores_the_backoff(database_url, receivers) -> None:
@@ -271,6 +304,36 @@ def test_a_crash_between_sending_and_recording_repeats_one_message_at_most(
     assert dispatch_due(sessions, channels, clock=after_lease).sent == []
 
 
+def test_an_email_sent_again_after_a_crash_has_the_same_message_id(
+    database_url, smtp_receiver, monkeypatch
+) -> None:
+    channels = {"mail": smtp_receiver.url()}
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        add_stories(session, "putin", ["mail"], 2)
+        add_stories(session, "floods", ["mail"], 1)
+
+    def crash(*args: object) -> None:
+        raise Crash
+
+    monkeypatch.setattr(alerts.dispatch._Group, "_record", crash)
+    with pytest.raises(Crash):
+        dispatch_due(sessions, channels)
+    monkeypatch.undo()
+    after_lease = lambda: datetime.now(UTC) + CLAIM_LEASE + timedelta(seconds=1)  # noqa: E731
+    assert len(dispatch_due(sessions, channels, clock=after_lease).sent) == 2
+
+    sent = [(m.message["Subject"], m.message.get_all("Message-ID"))
+            for m in smtp_receiver.messages]
+    assert [subject for subject, _ in sent] == [
+        "putin: 2 new stories", "putin: 2 new stories", "floods: 1 new story"
+    ]
+    (_, first), (_, again), (_, other) = sent
+    assert first == again and len(first) == 1  # mail clients see one message, twice
+    assert re.fullmatch(r"<newswatch\.[0-9a-f]{32}@127\.0\.0\.1>", first[0])
+    assert other != first
+
+
 def test_a_crash_in_a_long_digest_holds_back_only_the_part_on_the_wire(
     database_url, receivers, monkeypatch
 ) -> None:
@@ -300,6 +363,64 @@ def test_a_crash_in_a_long_digest_holds_back_only_the_part_on_the_wire(
     [repeat] = dispatch_due(sessions, channels, clock=after_lease).sent
     assert repeat.stories == sum(on_the_wire.values())
     assert headlines(hook) == Counter(stories) + on_the_wire
+
+
+def test_a_run_whose_lease_ran_out_leaves_the_next_claim_alone(database_url, receivers):
+    """Run A's lease runs out while it sends, run B claims the rows, and only then does A
+    record its outcome: the rows stay B's, as B claimed them, on SQLite and PostgreSQL."""
+    hook, _ = receivers
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        add_stories(session, "putin", ["hook"], 2)
+    go, claimed, commit = threading.Event(), threading.Event(), threading.Event()
+
+    def run_b() -> None:  # holds its claim uncommitted until A is about to record
+        go.wait(30)
+        with sessions.begin() as session:
+            ids = list(session.scalars(select(Delivery.id)))
+            after_lease = datetime.now(UTC) + CLAIM_LEASE + timedelta(seconds=1)
+            assert len(claim_deliveries(session, ids, claimant="run-b", now=after_lease)) == 2
+            claimed.set()
+            commit.wait(30)
+
+    class ClaimedWhileSending(list):
+        def append(self, request) -> None:
+            super().append(request)
+            go.set()
+            claimed.wait(30)
+
+    hook.requests = ClaimedWhileSending()
+    reports: list = []
+    b = threading.Thread(target=run_b)
+    a = threading.Thread(target=lambda: reports.append(
+        dispatch_due(sessions, {"hook": hook.url("json", "/hook")})))
+    b.start()
+    a.start()
+    assert claimed.wait(30)
+    # A has the service's answer and is recording: on PostgreSQL its UPDATE waits for B's
+    # row locks; on SQLite its transaction waits for B's write lock.
+    if database_url.startswith("postgresql"):
+        waiting = text("SELECT count(*) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND wait_event_type = 'Lock'")
+        with sessions() as session:
+            deadline = datetime.now(UTC) + timedelta(seconds=30)
+            while not session.scalar(waiting) and datetime.now(UTC) < deadline:
+                session.rollback()
+                threading.Event().wait(0.05)
+    else:
+        a.join(timeout=0.5)
+    assert a.is_alive()
+    commit.set()
+    a.join(timeout=60)
+    b.join(timeout=60)
+    assert len(hook.requests) == 1
+    [report] = reports
+    assert (report.sent, report.failed) == ([], [])  # none of its rows were its own any more
+    with sessions() as session:
+        rows = session.scalars(select(Delivery)).all()
+        assert {(r.state, r.attempts, r.claimed_by) for r in rows} == {
+            (DeliveryState.PENDING, 0, "run-b")
+        }
 
 
 def test_a_channel_removed_from_the_config_fails_its_rows(database_url) -> None:

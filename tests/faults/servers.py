@@ -4,7 +4,8 @@
 ``DripServer``    answers 200 with a large Content-Length, then one byte every ``interval`` s
 ``GarbageServer`` answers every connection with random bytes (not HTTP) and hangs up
 ``TcpProxy``      forwards a fixed loopback port to another address; ``stop()`` closes the port
-                  and every connection through it (a database "gone"), ``start()`` reopens it
+                  and every connection through it (a database "gone"), ``start()`` reopens it;
+                  ``cut_when(pattern)`` does both by itself when a client sends ``pattern``
 
 Each is a context manager serving from daemon threads, with ``base_url`` (``TcpProxy``:
 ``port``). :func:`descendants` lists a process's children, grandchildren and so on from /proc;
@@ -129,6 +130,30 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._cuts: list[tuple[bytes, float, threading.Event]] = []
+
+    def cut_when(self, pattern: bytes, *, down_for: float) -> threading.Event:
+        """The first time a client sends ``pattern`` (say, a statement's text), that message
+        never arrives: the port closes and every connection is cut, as a database server
+        going away does, and opens again ``down_for`` seconds later. The event is set then."""
+        back = threading.Event()
+        with self._lock:
+            self._cuts.append((pattern, down_for, back))
+        return back
+
+    def _cut_for(self, chunk: bytes) -> tuple[bytes, float, threading.Event] | None:
+        with self._lock:
+            for cut in self._cuts:
+                if cut[0] in chunk:
+                    self._cuts.remove(cut)
+                    return cut
+        return None
+
+    def _go_away(self, down_for: float, back: threading.Event) -> None:
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+        back.set()
 
     def start(self) -> None:
         listener = socket.socket()
@@ -141,6 +166,10 @@ class TcpProxy:
     def stop(self) -> None:
         """Close the port and cut every connection, as a database server going down does."""
         if self._listener is not None:
+            try:  # wakes the accept() blocked on it, which a close alone leaves listening
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
         with self._lock:
@@ -174,12 +203,16 @@ class TcpProxy:
             with self._lock:
                 self._sockets += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+                threading.Thread(target=self._pipe, args=(source, sink, source is client),
+                                 daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket, from_client: bool) -> None:
         try:
             while chunk := source.recv(65536):
+                cut = self._cut_for(chunk) if from_client else None
+                if cut is not None:
+                    self._go_away(cut[1], cut[2])
+                    return
                 sink.sendall(chunk)
         except OSError:
             pass

@@ -286,6 +286,22 @@ def test_alerts_retry_list_and_test(outbox, capsys):
     )
 
 
+def test_alerts_list_shows_the_wait_a_service_asked_for(outbox, capsys):
+    config, down, _ = outbox
+    down.status, down.headers = 429, {"Retry-After": "900"}
+    before = datetime.now().astimezone()
+    code, out = alerts(capsys, "retry", "--config", config)
+    assert code == 1 and "error=429. (Retry-After: 900 s)" in out
+
+    code, out = alerts(capsys, "list", "--failed", "--config", config)
+    assert out.count("(Retry-After: 900 s)") == 2
+    next_tries = re.findall(r"next try: (\d{4}-\d\d-\d\d \d\d:\d\d)", out)
+    assert len(next_tries) == 2
+    for shown in next_tries:  # local time, to the minute; the backoff alone says 1 minute
+        when = datetime.strptime(shown, "%Y-%m-%d %H:%M").astimezone()
+        assert when >= before.replace(second=0, microsecond=0) + timedelta(minutes=15)
+
+
 def load_channel_names(config: str) -> list[str]:
     from flows.config import load_config
 

@@ -6,6 +6,9 @@ process, through the ``newswatch`` command's own code, so the busy timeout can b
 
 PostgreSQL: the server's port closes (a proxy in front of the real server is stopped). The run
 fails at once, saying the connection was refused; with the port back, the next run completes.
+When the server goes away for a moment in the middle of a run, while storing and again after a
+digest went out, the steps try again: every article is stored once, the digest is sent once
+and recorded, and the run's headline says the database was unavailable.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 import store.db
-from bench.corpus import Corpus, serve_corpus
+from bench.corpus import TOPICS, Corpus, serve_corpus
 from flows.cli import main
 from store.db import forget_databases, session_factory
-from store.models import Article, CrawlRun
+from store.models import Article, CrawlRun, Delivery
 from tests.faults.servers import TcpProxy
 
 ARTICLES = 10
@@ -36,10 +39,10 @@ def corpus_sites():
         yield servers.site_configs()
 
 
-def write_config(tmp_path, database: str, sites: list) -> str:
+def write_config(tmp_path, database: str, sites: list, **more) -> str:
     path = tmp_path / "newswatch.yaml"
     path.write_text(yaml.safe_dump({"database": database, "crawl": CRAWL, "sites": sites,
-                                    "watches": [{"name": "floods", "query": "flood"}]}))
+                                    "watches": [{"name": "floods", "query": "flood"}], **more}))
     return str(path)
 
 
@@ -131,3 +134,42 @@ def test_an_unreachable_database_is_one_clear_line(
     assert len(failure) == 1, failure
     assert "database" in failure[0] and "refused" in failure[0].lower(), failure
     assert "s3cret" not in err
+
+
+# Every topic of the corpus: each article matches, so every story is alerted.
+EVERY_TOPIC = " OR ".join(f'"{topic}"' for topic, _ in TOPICS)
+
+
+def test_postgres_going_away_mid_store_and_mid_delivery_loses_nothing_and_repeats_nothing(
+    tmp_path, postgres_url, corpus_sites, newswatch, http_receiver
+):
+    real = make_url(postgres_url)
+    proxy = TcpProxy((real.host or "127.0.0.1", real.port or 5432))
+    database = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    site = corpus_sites[:1]  # one crawl child, done before the database goes away
+    config = write_config(tmp_path, database, site, channels={"team": http_receiver.url(
+        "json", "/team")}, watches=[{"name": "news", "query": EVERY_TOPIC, "notify": ["team"]}])
+    # The server goes away as the first article is inserted, and again as the first delivery
+    # is recorded (the digest went out); each time it is back two seconds later.
+    stored_again = proxy.cut_when(b"INSERT INTO articles", down_for=2)
+    recorded_again = proxy.cut_when(b"UPDATE deliveries SET state", down_for=2)
+    with proxy:
+        run = newswatch("run", "--config", config, timeout=300)
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert stored_again.is_set() and recorded_again.is_set()
+        articles = ARTICLES // 2
+        assert stored(database) == (articles, articles)
+        with session_factory(database)() as session:
+            rows = list(session.scalars(select(Delivery)))
+        forget_databases()
+    assert len(rows) == articles
+    assert {(d.state, d.attempts, d.claimed_by) for d in rows} == {("sent", 1, None)}
+    [digest] = http_receiver.requests  # one digest, sent once, with every story
+    assert digest.json["title"] == f"news: {articles} new stories"
+    # The run says so in one line: its headline.
+    assert run.stdout.splitlines() == [
+        f"newswatch: {articles} new articles, {articles} new matches, {articles} alerts sent; "
+        f"the database was unavailable for a moment, and store-{site[0]['name']}, "
+        "deliver-alerts tried again"
+    ]
+    assert "Traceback" not in run.stderr

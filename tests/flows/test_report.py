@@ -66,7 +66,7 @@ def test_a_run_publishes_its_report_and_new_matches(
     assert "### putin-visit" in report
     assert f"]({'<'}{putin['url']}>)" in report
     assert putin["site"] == "courier" and "Putin" in putin["headline"]
-    assert "- putin-visit → hook: sent 1 stories" in report
+    assert "- putin-visit → hook: sent 1 story" in report
     assert len(http_receiver.requests) == 1
 
     # Each crawl showed its progress; a finished one shows 100 %.

@@ -9,7 +9,7 @@ import pytest
 from spiders.items import Article, CrawlResult
 from store.crawlruns import record_crawl_run
 from store.db import session_factory
-from store.health import SiteCheck, broken_sites, mark_sent, pending_change
+from store.health import SiteCheck, broken_sites, pending_change, record_change
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 GOOD = SiteCheck(site="s", listed=5, pages_read=5, with_body=5, with_date=4)
@@ -67,7 +67,7 @@ def test_broken_once_per_episode_then_recovered_once(database_url):
         with factory.begin() as session:
             change = pending_change(session, "s", after=3)
             if change:
-                mark_sent(session, change)
+                record_change(session, change, channel=None)
                 said.append((n, change.kind))
     assert said == [(3, "broken"), (6, "recovered")]
 
@@ -78,12 +78,12 @@ def test_an_unsent_message_is_proposed_again(sqlite_url):
         with factory.begin() as session:
             record(session, EMPTY, T0 + timedelta(minutes=n))
     with factory.begin() as session:
-        first = pending_change(session, "s", after=3)  # sending it failed: not marked
+        first = pending_change(session, "s", after=3)  # not recorded: rolled back
     with factory.begin() as session:
         again = pending_change(session, "s", after=3)
         assert again == first and again.kind == "broken"
         assert again.since == T0 and again.bad_runs == 3
         assert "list no articles" in again.body
-        mark_sent(session, again)
+        record_change(session, again, channel=None)
     with factory() as session:
         assert [h.site for h in broken_sites(session)] == ["s"]

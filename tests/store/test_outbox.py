@@ -1,16 +1,17 @@
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from spiders.items import Article as Crawled
 from store.articles import save_articles
 from store.db import session_factory
-from store.models import DeliveryState
+from store.models import Delivery, DeliveryState
 from store.outbox import (
     CLAIM_LEASE,
     NewMatch,
     claim_deliveries,
     due_deliveries,
     expire_deliveries,
-    held_by,
     mark_failed,
     mark_sent,
     record_match,
@@ -51,8 +52,12 @@ def test_a_watch_matches_a_story_once(database_url):
 def test_failed_delivery_waits_with_backoff_then_expires(database_url):
     with session_factory(database_url).begin() as session:
         record_match(session, a_match(session), ["team"])
-        [delivery] = due_deliveries(session, now=NOW)
-        mark_failed([delivery], "HTTP 503", now=NOW)
+        [delivery] = claim_deliveries(session, [d.id for d in due_deliveries(session)],
+                                      claimant="run-a", now=NOW)
+        assert mark_failed(session, [delivery.id], "HTTP 503", claimant="run-a", now=NOW) == [
+            delivery.id
+        ]
+        delivery = row(session, delivery.id)
         assert delivery.state == DeliveryState.FAILED and delivery.attempts == 1
         assert due_deliveries(session, now=NOW + timedelta(seconds=30)) == []
         assert due_deliveries(session, now=NOW + retry_delay(1)) == [delivery]
@@ -64,7 +69,9 @@ def test_failed_delivery_waits_with_backoff_then_expires(database_url):
 def test_sent_is_never_due_again(database_url):
     with session_factory(database_url).begin() as session:
         record_match(session, a_match(session), ["team"])
-        mark_sent(due_deliveries(session))
+        ids = [d.id for d in claim_deliveries(
+            session, [d.id for d in due_deliveries(session)], claimant="run-a")]
+        assert mark_sent(session, ids, claimant="run-a") == ids
         assert due_deliveries(session) == []
 
 
@@ -84,7 +91,7 @@ def test_a_claimed_row_is_left_to_its_claimant_until_the_lease_runs_out(database
     with sessions.begin() as session:
         assert claim_deliveries(session, ids, claimant="run-b", now=NOW) == []
         assert due_deliveries(session, now=NOW) == []
-        assert held_by(session, ids, "run-a") and not held_by(session, ids, "run-b")
+        assert claimants(session, ids) == ["run-a"]
     # run-a died without recording anything: once its lease is over, run-b may send the row.
     later = NOW + CLAIM_LEASE + timedelta(seconds=1)
     with sessions.begin() as session:
@@ -97,16 +104,16 @@ def test_recording_an_outcome_releases_the_claim(database_url):
         record_match(session, a_match(session), ["team", "me"])
         ids = [d.id for d in due_deliveries(session)]
         team, me = claim_deliveries(session, ids, claimant="run-a", now=NOW)
-        mark_sent([team], now=NOW)
-        mark_failed([me], "HTTP 503", now=NOW)
+        mark_sent(session, [team.id], claimant="run-a", now=NOW)
+        mark_failed(session, [me.id], "HTTP 503", claimant="run-a", now=NOW)
+        team, me = row(session, team.id), row(session, me.id)
         assert (team.claimed_by, team.claim_until) == (None, None)
         assert (me.claimed_by, me.claim_until, me.state) == (None, None, DeliveryState.FAILED)
         # A sent row is never claimed again; a failed one only after its backoff, or when
         # the backoff is ignored (`newswatch alerts retry`).
         assert claim_deliveries(session, ids, claimant="run-b", now=NOW) == []
-        assert claim_deliveries(
-            session, ids, claimant="run-b", now=NOW, ignore_backoff=True
-        ) == [me]
+        [again] = claim_deliveries(session, ids, claimant="run-b", now=NOW, ignore_backoff=True)
+        assert again.id == me.id
 
 
 def test_expiry_counts_from_when_a_row_became_due_and_spares_claimed_rows(database_url):
@@ -122,3 +129,49 @@ def test_expiry_counts_from_when_a_row_became_due_and_spares_claimed_rows(databa
         assert waited == []
         assert expire_deliveries(session, now=later, older_than=timedelta(days=1)) == [team]
         assert (team.state, me.state) == (DeliveryState.EXPIRED, DeliveryState.PENDING)
+
+
+def row(session, delivery_id: int) -> Delivery:
+    """The row as the database has it now (the outbox writes with bulk UPDATEs)."""
+    stmt = select(Delivery).where(Delivery.id == delivery_id)
+    return session.scalars(stmt.execution_options(populate_existing=True)).one()
+
+
+def claimants(session, ids) -> list[str | None]:
+    return list(session.scalars(select(Delivery.claimed_by).where(Delivery.id.in_(ids))))
+
+
+def test_an_outcome_is_recorded_only_while_the_claim_is_held(database_url):
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        record_match(session, a_match(session), ["team", "me"])
+        ids = [d.id for d in due_deliveries(session)]
+    with sessions.begin() as session:
+        claim_deliveries(session, ids, claimant="run-a", now=NOW)
+    # run-a's lease ran out while it was sending; run-b claimed the rows and is sending them.
+    later = NOW + CLAIM_LEASE + timedelta(seconds=1)
+    with sessions.begin() as session:
+        assert len(claim_deliveries(session, ids, claimant="run-b", now=later)) == 2
+    with sessions.begin() as session:
+        assert mark_sent(session, ids[:1], claimant="run-a", now=later) == []
+        assert mark_failed(session, ids[1:], "HTTP 503", claimant="run-a", now=later) == []
+    with sessions() as session:
+        rows = [row(session, i) for i in ids]
+        assert [(r.state, r.attempts, r.claimed_by) for r in rows] == [
+            (DeliveryState.PENDING, 0, "run-b")
+        ] * 2
+    with sessions.begin() as session:
+        assert mark_sent(session, ids, claimant="run-b", now=later) == ids
+
+
+def test_retry_after_holds_the_next_attempt_back_beyond_the_backoff(database_url):
+    sessions = session_factory(database_url)
+    with sessions.begin() as session:
+        record_match(session, a_match(session), ["team", "me"])
+        ids = [d.id for d in claim_deliveries(
+            session, [d.id for d in due_deliveries(session)], claimant="run-a", now=NOW)]
+        asked = NOW + timedelta(minutes=5)
+        mark_failed(session, ids[:1], "429", claimant="run-a", now=NOW, not_before=asked)
+        soon = NOW + timedelta(seconds=5)  # sooner than the backoff: the backoff wins
+        mark_failed(session, ids[1:], "429", claimant="run-a", now=NOW, not_before=soon)
+        assert [row(session, i).next_attempt for i in ids] == [asked, NOW + retry_delay(1)]
