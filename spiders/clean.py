@@ -32,99 +32,106 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Rule:
-    """One kind of furniture: a pattern, matched case-insensitively, and why it is furniture."""
+    """One kind of furniture: its patterns, matched case-insensitively against a block's whole
+    text (``^`` anchors one to the block's start), and why it is furniture."""
 
     name: str
-    pattern: str
+    patterns: tuple[str, ...]
     reason: str
 
 
 #: Labels that open a block pointing to other pages: "Read More: <headline>", "Related stories".
 #: A block matches when the label is followed by a separator or ends the block.
 LABELS: tuple[Rule, ...] = (
-    Rule("read-more",
-         r"read (more|also|next)|also read|more|see also|more information|"
-         r"(à )?lire aussi|voir aussi|plus d'informations|lesen sie (auch|mehr)|mehr zum thema|"
-         r"auch interessant|leer (más|también)|lea también|ver también|más información|"
-         r"leia (também|mais)|ler mais|mais informações|leggi anche|(ilgili|benzer) haber(ler)?|"
-         r"devamını oku|bunu da okuyun|اقرأ أيضا(ً)?|اقرأ المزيد",
-         "sends the reader to another article: the headline after it is not this article's"),
-    Rule("related",
-         r"related( (stories|articles|content|coverage|links|news|topics))?|"
-         r"more (on|about) this( story| topic)?|more from [\w ]{1,30}|ذات صلة",
-         "heads a box of other articles on the same subject"),
-    Rule("recommended",
-         r"recommended( for you| stories| reading)?|"
-         r"you (may|might) (also )?(like|be interested in)|"
-         r"most (read|popular|viewed|shared|watched)|(trending|popular)( now| today| stories)?|"
-         r"top stories|editor'?s picks?|don'?t miss",
-         "heads a box of other articles the site promotes"),
-    Rule("media", r"watch|listen|video|podcast|live",
+    Rule("read-more", (
+        r"read (more|also|next)", r"also read", r"more", r"see also", r"more information",
+        # The same labels in the languages of the sites we watch most.
+        r"(à )?lire aussi", r"voir aussi", r"plus d'informations", r"lesen sie (auch|mehr)",
+        r"mehr zum thema", r"auch interessant", r"leer (más|también)", r"lea también",
+        r"ver también", r"más información", r"leia (também|mais)", r"ler mais",
+        r"mais informações", r"leggi anche", r"(ilgili|benzer) haber(ler)?", r"devamını oku",
+        r"bunu da okuyun", r"اقرأ أيضا(ً)?", r"اقرأ المزيد",
+    ), "sends the reader to another article: the headline after it is not this article's"),
+    Rule("related", (
+        r"related( (stories|articles|content|coverage|links|news|topics))?",
+        r"more (on|about) this( story| topic)?", r"more from [\w ]{1,30}", r"ذات صلة",
+    ), "heads a box of other articles on the same subject"),
+    Rule("recommended", (
+        r"recommended( for you| stories| reading)?",
+        r"you (may|might) (also )?(like|be interested in)",
+        r"most (read|popular|viewed|shared|watched)", r"(trending|popular)( now| today| stories)?",
+        r"top stories", r"editor'?s picks?", r"don'?t miss",
+    ), "heads a box of other articles the site promotes"),
+    Rule("media", (r"watch", r"listen", r"video", r"podcast", r"live"),
          "heads a player or a link to one; the words spoken are not the article's text"),
 )
 
+_NETWORKS = r"(facebook|twitter|x|whatsapp|linkedin|email|e-mail|telegram|reddit|copy link|print)"
+
 #: Whole short blocks that are furniture whatever their links.
 BOILERPLATE: tuple[Rule, ...] = (
-    Rule("placeholder",
-         r"^(loading|please wait|chargement|wird geladen|cargando|yükleniyor)( the)?"
-         r"( video| player| comments| gallery| content)?\s*(\.{2,}|…)?$|"
-         r"^embedded (video|content|post|tweet)$|"
-         r"^view this post on (instagram|facebook|x|twitter)$|"
-         r"\bthis content is not available\b|^(toggle|hide|show) caption$|^enlarge this image$",
-         "left by a script, player or embed that did not run"),
-    Rule("advertising",
-         r"^(advertisement|sponsored( content)?|promoted( content)?|ad|sponsor message|"
-         r"ad feedback|anzeige|publicité|publicidad|pubblicità|publicidade|reklam)$",
-         "marks an advertisement's place"),
-    Rule("cookies",
-         r"\bcookies?\b.*\b(accept|consent|agree|policy|preferences|settings)\b|"
-         r"\b(accept|consent|agree)\b.*\bcookies?\b",
-         "a consent banner, or the legal links that lead to one"),
-    Rule("promotion",
-         r"\b(sign up|subscribe|register)\b.*\bnewsletters?\b|"
-         r"\bnewsletters?\b.*\b(sign up|subscribe|inbox)\b|\bin your inbox\b|"
-         r"^(subscribe|sign up|sign in|log in|register)( now| here| today| for free)?\s*[.!]?$|"
-         r"^(article )?(réservé|reserved|available) (à nos |to |for )?(abonnés|subscribers)\b|"
-         r"\bexclusiv[eo] (to|for|para) (subscribers|assinantes|suscriptores)\b|"
-         r"\bsubscribe (now )?to read (more|on)\b",
-         "sells a subscription or a newsletter, or asks the reader to sign in"),
-    Rule("tools",
-         r"^share( this( article| story| page)?| on [\w ]+)?\s*[:.]?\s*"
-         r"((facebook|twitter|x|whatsapp|linkedin|email|e-mail|telegram|reddit|copy link|print)"
-         r"[\s|·,/]*)*$|"
-         r"^((facebook|twitter|x|whatsapp|linkedin|email|e-mail|telegram|reddit|copy link|print)"
-         r"[\s|·,/]*){2,}$|"
-         r"^follow us (on|at)\b|^follow [\w .]{1,40}:$|"
-         r"^(listen to (this|the) (article|story)|ascolta l'articolo|écouter (cet|l')article|"
-         r"artikel (anhören|vorlesen)|escuchar (este|el) artículo|"
-         r"ouvir (a|esta) (matéria|notícia))|"
-         r"^(temps de lecture|reading time|lesezeit)?\s*:?\s*\d{1,2}\s*(min|mins|minutes?)"
-         r"( read)?\.?$",
-         "a share bar, a follow button, a player or a reading time: tools, not text"),
-    Rule("legal", r"^(©|\(c\)|copyright\b)|\ball rights reserved\b",
+    Rule("placeholder", (
+        r"^(loading|please wait|chargement|wird geladen|cargando|yükleniyor)( the)?"
+        r"( video| player| comments| gallery| content)?\s*(\.{2,}|…)?$",
+        r"^embedded (video|content|post|tweet)$",
+        r"^view this post on (instagram|facebook|x|twitter)$",
+        r"\bthis content is not available\b", r"^(toggle|hide|show) caption$",
+        r"^enlarge this image$",
+    ), "left by a script, player or embed that did not run"),
+    Rule("advertising", (
+        r"^(advertisement|sponsored( content)?|promoted( content)?|ad|sponsor message|"
+        r"ad feedback|anzeige|publicité|publicidad|pubblicità|publicidade|reklam)$",
+    ), "marks an advertisement's place"),
+    Rule("cookies", (
+        r"\bcookies?\b.*\b(accept|consent|agree|policy|preferences|settings)\b",
+        r"\b(accept|consent|agree)\b.*\bcookies?\b",
+    ), "a consent banner, or the legal links that lead to one"),
+    Rule("promotion", (
+        r"\b(sign up|subscribe|register)\b.*\bnewsletters?\b",
+        r"\bnewsletters?\b.*\b(sign up|subscribe|inbox)\b", r"\bin your inbox\b",
+        r"^(subscribe|sign up|sign in|log in|register)( now| here| today| for free)?\s*[.!]?$",
+        r"^(article )?(réservé|reserved|available) (à nos |to |for )?(abonnés|subscribers)\b",
+        r"\bexclusiv[eo] (to|for|para) (subscribers|assinantes|suscriptores)\b",
+        r"\bsubscribe (now )?to read (more|on)\b",
+    ), "sells a subscription or a newsletter, or asks the reader to sign in"),
+    Rule("tools", (
+        r"^share( this( article| story| page)?| on [\w ]+)?\s*[:.]?\s*"
+        rf"({_NETWORKS}[\s|·,/]*)*$",
+        rf"^({_NETWORKS}[\s|·,/]*){{2,}}$",
+        r"^follow us (on|at)\b", r"^follow [\w .]{1,40}:$",
+        r"^(listen to (this|the) (article|story)|ascolta l'articolo|écouter (cet|l')article|"
+        r"artikel (anhören|vorlesen)|escuchar (este|el) artículo|"
+        r"ouvir (a|esta) (matéria|notícia))",
+        r"^(temps de lecture|reading time|lesezeit)?\s*:?\s*\d{1,2}\s*(min|mins|minutes?)"
+        r"( read)?\.?$",
+    ), "a share bar, a follow button, a player or a reading time: tools, not text"),
+    Rule("legal", (r"^(©|\(c\)|copyright\b)", r"\ball rights reserved\b"),
          "the site's legal line"),
-    Rule("credits",
-         r"^(image|photo|picture|video) (source|credit)s?\s*[:,]|^(source|sources|المصدر)\s*:|"
-         r"^\(?[\w .’'-]{1,40} (with|avec|mit|con|ile) (afp|ap|reuters|dpa|efe|aa|ansa)\)?$|"
-         r"^((additional )?reporting|writing|editing|edited|compiled) by\b|"
-         r"\bcontributed (to )?(this|the) (report|story|article)( from [\w ]{1,40})?\.?$|"
-         r"^[a-z]{2,5}/[a-z]{2,5}(,\s*[a-z]{2,5})*$|\btrust project\b",
-         "says who made the story or its pictures, and where it came from: credits, not story"),
-    Rule("gallery", r"^\d{1,3}\s*(of|/)\s*\d{1,3}\b",
-         "a gallery's counter (\"3 of 12\") with the caption of a picture"),
-    Rule("dateline",
-         r"^(\w+,? )?\d{1,2}\.? ?[^\W\d_]{3,12}\.?,? \d{4}(,? \d{1,2}[:.h]\d{2})?"
-         r"(\s*[·|-]\s*\d{1,2} min read)?$|"
-         r"^[^\W\d_]{3,12}\.? \d{1,2},? \d{4}(,? \d{1,2}[:.]\d{2}( ?[ap]m)?)?"
-         r"(\s*[·|-]\s*\d{1,2} min read)?$|"
-         r"^([\w .’'-]{0,40}\s*)?(published|updated|issued|posted|last updated|güncelleme|"
-         r"aktualisiert|mis à jour|publié le|actualizado)( on)?\s*:?\s*"
-         r"\d{1,4}[./ -]\d{1,2}.{0,30}$",
-         "a date on its own, or a published/updated line: the time is a field of its own"),
-    Rule("pointer",
-         r"^(click|tap) here\b|^(send us )?your feedback\b|^for the latest (news|headlines)\b|"
-         r"\bthis (article|story) (appears|appeared|was published) in (the|our)\b",
-         "points the reader elsewhere, to the print edition or to a feedback form"),
+    Rule("credits", (
+        r"^(image|photo|picture|video) (source|credit)s?\s*[:,]", r"^(source|sources|المصدر)\s*:",
+        r"^\(?[\w .’'-]{1,40} (with|avec|mit|con|ile) (afp|ap|reuters|dpa|efe|aa|ansa)\)?$",
+        r"^((additional )?reporting|writing|editing|edited|compiled) by\b",
+        r"\bcontributed (to )?(this|the) (report|story|article)( from [\w ]{1,40})?\.?$",
+        r"^[a-z]{2,5}/[a-z]{2,5}(,\s*[a-z]{2,5})*$",  # agency initials: "kat/dpa"
+        r"\btrust project\b",
+    ), "says who made the story or its pictures, and where it came from: credits, not story"),
+    Rule("gallery", (r"^\d{1,3}\s*(of|/)\s*\d{1,3}\b",),
+         "a gallery's counter (\"3 of 12\") before the caption of a picture"),
+    Rule("dateline", (
+        # "28 novembre 2024", "Thursday, November 28, 2024 - 9:11 AM", "Oct 18, 2019 · 8 min read"
+        r"^(\w+,? )?\d{1,2}\.? ?[^\W\d_]{3,12}\.?,? \d{4}(,? \d{1,2}[:.h]\d{2})?"
+        r"(\s*[·|-]\s*\d{1,2} min read)?$",
+        r"^(\w+,? )?[^\W\d_]{3,12}\.? \d{1,2},? \d{4}((,? | - | at )\d{1,2}[:.]\d{2}( ?[ap]m)?)?"
+        r"(\s*[·|-]\s*\d{1,2} min read)?$",
+        # "Updated: 28.11.2024 11:02"
+        r"^([\w .’'-]{0,40}\s*)?(published|updated|issued|posted|last updated|güncelleme|"
+        r"aktualisiert|mis à jour|publié le|actualizado)( on)?\s*:?\s*\d{1,4}[./ -]\d{1,2}.{0,30}$",
+    ), "a date on its own, or a published or updated line: the time is a field of its own"),
+    Rule("pointer", (
+        r"^(click|tap) here\b", r"^(send us )?your feedback\b",
+        r"^for the latest (news|headlines)\b",
+        r"\bthis (article|story) (appears|appeared|was published) in (the|our)\b",
+    ), "points the reader elsewhere: to the print edition, a feedback form, another page"),
 )
 
 #: Blocks longer than this are prose, even when they mention cookies or a newsletter.
@@ -133,16 +140,23 @@ MAX_FURNITURE_CHARS = 300
 #: Links within the page (``#section``) do not count: they are a table of contents' or a
 #: heading's own anchor.
 MAX_LINK_DENSITY = 0.5
+#: Prose longer than MAX_FURNITURE_CHARS may link most of its words (a post citing its
+#: sources); a longer block is a link list only when nearly all of it is links.
+MAX_PROSE_LINK_DENSITY = 0.8
 #: A short block found whole inside a longer block of the article repeats it: a pull quote, a
 #: caption repeated under a gallery, a byline repeated in the body. Shorter ones are left.
 MIN_REPEAT_CHARS = 20
 
 _LABEL = re.compile(
-    r"^\W*(" + "|".join(f"(?:{rule.pattern})" for rule in LABELS) + r")\s*([:|»›>–—-]|$)",
+    r"^\W*(" + "|".join(p for rule in LABELS for p in rule.patterns) + r")\s*([:|»›>–—-]|$)",
     re.IGNORECASE)
-# One alternation, tried once per block: the cleaning step must stay cheap beside extraction.
-_BOILERPLATE = re.compile("|".join(f"(?:{rule.pattern})" for rule in BOILERPLATE),
-                          re.IGNORECASE)
+# Two alternations, tried once per block: the cleaning step must stay cheap beside extraction.
+# Patterns anchored at the start are matched there only, instead of searched for everywhere.
+_PATTERNS = [p for rule in BOILERPLATE for p in rule.patterns]
+_ANCHORED = re.compile("|".join(f"(?:{p[1:]})" for p in _PATTERNS if p.startswith("^")),
+                       re.IGNORECASE)
+_ANYWHERE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS if not p.startswith("^")),
+                       re.IGNORECASE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,7 +180,7 @@ class Block:
 def is_furniture(block: Block) -> bool:
     """Whether ``block`` is page furniture rather than part of the article."""
     text = block.text.strip()
-    if not text or block.link_density > MAX_LINK_DENSITY:
+    if not text or block.link_density > _max_link_density(text):
         return True
     return len(text) <= MAX_FURNITURE_CHARS and _says_furniture(text)
 
@@ -177,15 +191,16 @@ def furniture_rule(block: Block) -> str | None:
     text = block.text.strip()
     if not text:
         return "empty"
-    if block.link_density > MAX_LINK_DENSITY:
+    if block.link_density > _max_link_density(text):
         return "links"
     if len(text) > MAX_FURNITURE_CHARS:
         return None
     for rule in LABELS:
-        if re.match(r"^\W*(" + rule.pattern + r")\s*([:|»›>–—-]|$)", text, re.IGNORECASE):
+        if re.match(r"^\W*(" + "|".join(rule.patterns) + r")\s*([:|»›>–—-]|$)", text,
+                    re.IGNORECASE):
             return rule.name
     return next((rule.name for rule in BOILERPLATE
-                 if re.search(rule.pattern, text, re.IGNORECASE)), None)
+                 if any(re.search(p, text, re.IGNORECASE) for p in rule.patterns)), None)
 
 
 def clean_blocks(blocks: Iterable[Block], *, author: str | None = None) -> list[Block]:
@@ -224,8 +239,12 @@ def clean_blocks(blocks: Iterable[Block], *, author: str | None = None) -> list[
     return kept
 
 
+def _max_link_density(text: str) -> float:
+    return MAX_LINK_DENSITY if len(text) <= MAX_FURNITURE_CHARS else MAX_PROSE_LINK_DENSITY
+
+
 def _says_furniture(text: str) -> bool:
-    return bool(_LABEL.match(text) or _BOILERPLATE.search(text))
+    return bool(_LABEL.match(text) or _ANCHORED.match(text) or _ANYWHERE.search(text))
 
 
 _QUOTES = "\"'“”‘’«»„"

@@ -48,6 +48,7 @@ AGREEMENT = 0.9
 #: Longest headline made from a body's first sentence, for a page that gives none.
 MAX_MADE_HEADLINE = 100
 FAVOR_PRECISION = False  # trafilatura's stricter mode lost whole real bodies
+FAVOR_RECALL = True
 # Without its fallback extractors (readability, jusText): they took about 40 % of trafilatura's
 # time and changed no labelled page's text after cleaning (bench/bench_extract.py).
 FAST_EXTRACTION = True
@@ -115,6 +116,7 @@ def extract_article(
         include_tables=True,
         include_links=True,
         favor_precision=FAVOR_PRECISION,
+        favor_recall=FAVOR_RECALL,
         fast=FAST_EXTRACTION,
     )
     if document is None or document.body is None:
@@ -252,9 +254,9 @@ def _blocks(body: etree._Element, link_texts: frozenset[str]) -> Iterator[Block]
 def _block(element: etree._Element, kind: str, group: int | None,
            link_texts: frozenset[str]) -> Block:
     if kind == "row":  # cells apart, as a reader sees them
-        raw = " | ".join(squash("".join(cell.itertext())) for cell in element.iterchildren("cell"))
+        raw = " | ".join(squash(_text(cell)) for cell in element.iterchildren("cell"))
     else:
-        raw = "".join(element.itertext())
+        raw = _text(element)
     text = squash(raw)
     # Only links to another page: trafilatura makes an empty anchor (an index mark) a <ref>
     # holding the text after it, and a heading's own "#" anchor leads nowhere else.
@@ -265,6 +267,26 @@ def _block(element: etree._Element, kind: str, group: int | None,
         # element: a line that is a link's whole text was a link.
         links = sum(len(line) for line in map(squash, raw.splitlines()) if line in link_texts)
     return Block(text=text, kind=kind, link_chars=min(links, len(text)), group=group)
+
+
+def _text(element: etree._Element) -> str:
+    """The element's text, a line break (``<lb/>``) kept as one: words on either side of it
+    stay apart (lines of code, of a poem, of an address)."""
+    if element.find(".//lb") is None:
+        return "".join(element.itertext())
+    return "".join(_itertext_breaking(element))
+
+
+def _itertext_breaking(element: etree._Element) -> Iterator[str]:
+    if element.text:
+        yield element.text
+    for child in element:
+        if child.tag == "lb":
+            yield "\n"
+        else:
+            yield from _itertext_breaking(child)
+        if child.tail:
+            yield child.tail
 
 
 def _drop_leading(blocks: list[Block], title: str) -> list[Block]:
