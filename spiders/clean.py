@@ -130,7 +130,7 @@ BOILERPLATE: tuple[Rule, ...] = (
     Rule("pointer", (
         r"^(click|tap) here\b", r"^(send us )?your feedback\b",
         r"^for the latest (news|headlines)\b",
-        r"\bthis (article|story) (appears|appeared|was published) in (the|our)\b",
+        r"\bthis (article|story) (appears|appeared|was published) in (the|our|print)\b",
     ), "points the reader elsewhere: to the print edition, a feedback form, another page"),
 )
 
@@ -143,9 +143,11 @@ MAX_LINK_DENSITY = 0.5
 #: Prose longer than MAX_FURNITURE_CHARS may link most of its words (a post citing its
 #: sources); a longer block is a link list only when nearly all of it is links.
 MAX_PROSE_LINK_DENSITY = 0.8
-#: A short block found whole inside a longer block of the article repeats it: a pull quote, a
-#: caption repeated under a gallery, a byline repeated in the body. Shorter ones are left.
+#: A short paragraph or quote found whole inside a longer block of the article repeats it: a
+#: pull quote, a caption repeated under a gallery, a byline repeated in the body. Shorter ones
+#: are left, and so are headings, list items and code, which name what the text goes on to say.
 MIN_REPEAT_CHARS = 20
+_REPEATING_KINDS = frozenset({"p", "quote"})
 
 _LABEL = re.compile(
     r"^\W*(" + "|".join(p for rule in LABELS for p in rule.patterns) + r")\s*([:|»›>–—-]|$)",
@@ -265,7 +267,8 @@ def _repeats_another(block: Block, blocks: list[Block], furniture: list[bool]) -
     """Whether a short block only repeats what a longer block of the article says: a pull
     quote, a caption repeated from a gallery, a byline repeated in the body."""
     text = block.text.strip(_QUOTES + " ").casefold()
-    if len(text) < MIN_REPEAT_CHARS or len(block.text) > MAX_FURNITURE_CHARS:
+    if block.kind not in _REPEATING_KINDS or len(text) < MIN_REPEAT_CHARS \
+            or len(block.text) > MAX_FURNITURE_CHARS:
         return False
     return any(other is not block and not dropped and len(other.text) > len(block.text)
                and text in other.text.casefold()

@@ -33,7 +33,7 @@ __all__ = ["MIN_ARTICLE_CHARS", "MIN_BODY_CHARS", "declared_url", "extract_artic
 
 #: Shortest body, weighed by :func:`text_weight` after cleaning, that makes a page an article
 #: when the page does not say it is one.
-MIN_BODY_CHARS = 200
+MIN_BODY_CHARS = 120
 #: Shortest body of a page that says it is an article (structured data, ``og:type``) and has a
 #: headline: only an empty shell (a headline over a "Loading..." or a share bar) is less.
 MIN_ARTICLE_CHARS = 50
@@ -128,7 +128,7 @@ def extract_article(
     blocks = _body(found, publisher_body, page)
     # A description shown nowhere on the page is a summary for search engines only.
     description = squash(page.description or "") if page.shows_description else ""
-    standfirst, blocks = _split_standfirst(blocks, description)
+    standfirst, blocks = _split_standfirst(blocks, description, page.shown_description)
     text = "\n\n".join(block.text for block in blocks)
     floor = min(min_chars, MIN_ARTICLE_CHARS) if page.is_article and title else min_chars
     if text_weight(text) < floor:
@@ -298,12 +298,14 @@ def _drop_leading(blocks: list[Block], title: str) -> list[Block]:
     return blocks
 
 
-def _split_standfirst(blocks: list[Block], description: str) -> tuple[str, list[Block]]:
+def _split_standfirst(blocks: list[Block], description: str, shown: str | None = None
+                      ) -> tuple[str, list[Block]]:
     """The standfirst, and the body without it.
 
     The page's description is the standfirst when it opens the body (then it moves out of the
-    body) or when it appears nowhere in it. A description that only repeats the first
-    paragraph, often cut short with an ellipsis, is no standfirst.
+    body) or when it appears nowhere in it, as the page ``shown`` it when it shows more. A
+    description that only repeats the first paragraph, often cut short with an ellipsis, is no
+    standfirst.
     """
     if not description or is_furniture(Block(text=description)):
         return "", blocks
@@ -312,6 +314,8 @@ def _split_standfirst(blocks: list[Block], description: str) -> tuple[str, list[
     stem = _TRAILING_ELLIPSIS.sub("", description).casefold()
     if any(stem in block.text.casefold() for block in blocks):
         return "", blocks
+    if shown and not any(shown.casefold() in block.text.casefold() for block in blocks):
+        return shown, blocks
     return description, blocks
 
 

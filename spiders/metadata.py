@@ -53,8 +53,11 @@ _BY = re.compile(r"^(by|par|von|por|di|door|av|af)\s+", re.IGNORECASE)
 _ASIDE = re.compile(r"sidebar|related|recommend|comment|widget|promo|footer|follow",
                     re.IGNORECASE)
 _MAX_BYLINE_CHARS = 100
+_TITLE_MARKS = frozenset("|-–—_:·»/>")
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " » ", " / ", " > ")
 _TRAILING_ELLIPSIS = re.compile(r"\s*(\.{3}|…)\s*$")
+# A standfirst is a sentence or two; an element holding more is the body, or all of the page.
+_MAX_STANDFIRST_CHARS = 600
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +74,9 @@ class PageMetadata:
     is_listing: bool = False
     description: str | None = None
     shows_description: bool = False
+    #: The page's own element that opens with the description: the standfirst as shown, which
+    #: the description may only shorten.
+    shown_description: str | None = None
     #: JSON-LD ``articleBody``: the publisher's own statement of the body, when given.
     article_body: str | None = None
 
@@ -85,6 +91,7 @@ class PageMetadata:
             metas.get("article:published_time"))
         main = articles[0] if articles else {}
         description = metas.first("og:description") or metas.first("description")
+        shown = _shown(tree, description) if description else None
         body = main.get("articleBody")
         return cls(
             headline=_headline(tree, main, metas),
@@ -96,7 +103,8 @@ class PageMetadata:
             is_article=is_article,
             is_listing=bool(listings) and not is_article,
             description=description,
-            shows_description=bool(description) and _shows(tree, description),
+            shows_description=shown is not None,
+            shown_description=shown or None,
             article_body=body.strip() or None if isinstance(body, str) else None,
         )
 
@@ -119,6 +127,9 @@ def _headline(tree: HtmlElement, main: dict[str, Any], metas: _Metas) -> str | N
                                             metas.first("application-name")) if n}
     if not title or title.casefold() in sites:
         return h1 or None
+    # "<h1> | Site", "<h1>_频道_网站": the <title> is the headline and the site's name.
+    if h1 and title.startswith(h1) and title[len(h1):len(h1) + 2].strip()[:1] in _TITLE_MARKS:
+        return h1
     for separator in _TITLE_SEPARATORS:
         head, sep, tail = title.rpartition(separator)
         # A <title> ends with the site's name: a few words after the last separator, when
@@ -163,16 +174,24 @@ def _author(tree: HtmlElement, metas: _Metas) -> str | None:
     return None
 
 
-def _shows(tree: HtmlElement, passage: str) -> bool:
-    """Whether the page's body shows ``passage`` as text; its first words are enough (more
-    might run across an inline tag, such as a bold opening word)."""
+def _shown(tree: HtmlElement, passage: str) -> str | None:
+    """The text of the element of the page's body that shows ``passage`` ("" when it shows it
+    only inside a longer text), or None when the page does not show it. The passage's first
+    words are enough to find it (more might run across an inline tag, such as a bold opening
+    word)."""
     words = squash(_TRAILING_ELLIPSIS.sub("", passage)).split()[:3]
     start = " ".join(words)
     if not start:
-        return False
-    return bool(tree.xpath(
-        "boolean(//body//text()[contains(normalize-space(.), $start)]"
-        "[not(ancestor::script) and not(ancestor::style)])", start=start))
+        return None
+    found = tree.xpath("//body//text()[contains(normalize-space(.), $start)]"
+                       "[not(ancestor::script) and not(ancestor::style)][1]", start=start)
+    if not found:
+        return None
+    parent = found[0].getparent()
+    shown = squash(parent.text_content()) if parent is not None else ""
+    if shown.startswith(start) and len(shown) <= _MAX_STANDFIRST_CHARS:
+        return shown
+    return ""
 
 
 def _json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
