@@ -53,7 +53,7 @@ LABELS: tuple[Rule, ...] = (
         r"bunu da okuyun", r"اقرأ أيضا(ً)?", r"اقرأ المزيد",
     ), "sends the reader to another article: the headline after it is not this article's"),
     Rule("related", (
-        r"related( (stories|articles|content|coverage|links|news|topics))?",
+        r"related( (stories|articles|content|coverage|links|news|topics|videos))?",
         r"more (on|about) this( story| topic)?", r"more from [\w ]{1,30}", r"ذات صلة",
     ), "heads a box of other articles on the same subject"),
     Rule("recommended", (
@@ -61,6 +61,7 @@ LABELS: tuple[Rule, ...] = (
         r"you (may|might) (also )?(like|be interested in)",
         r"most (read|popular|viewed|shared|watched)", r"(trending|popular)( now| today| stories)?",
         r"top stories", r"editor'?s picks?", r"don'?t miss",
+        r"(recent|latest|featured)( news| posts| stories| articles| videos| slide ?shows)?",
     ), "heads a box of other articles the site promotes"),
     Rule("media", (r"watch", r"listen", r"video", r"podcast", r"live"),
          "heads a player or a link to one; the words spoken are not the article's text"),
@@ -99,6 +100,9 @@ BOILERPLATE: tuple[Rule, ...] = (
         rf"({_NETWORKS}[\s|·,/]*)*$",
         rf"^({_NETWORKS}[\s|·,/]*){{2,}}$",
         r"^follow us (on|at)\b", r"^follow [\w .]{1,40}:$",
+        # A gallery's or a player's buttons.
+        r"^(close|fullscreen|full screen|thumbnails|previous|next|previous ?next|play|pause|"
+        r"mute|unmute|expand|collapse)$",
         r"^(listen to (this|the) (article|story)|ascolta l'articolo|écouter (cet|l')article|"
         r"artikel (anhören|vorlesen)|escuchar (este|el) artículo|"
         r"ouvir (a|esta) (matéria|notícia))",
@@ -115,8 +119,8 @@ BOILERPLATE: tuple[Rule, ...] = (
         r"^[a-z]{2,5}/[a-z]{2,5}(,\s*[a-z]{2,5})*$",  # agency initials: "kat/dpa"
         r"\btrust project\b",
     ), "says who made the story or its pictures, and where it came from: credits, not story"),
-    Rule("gallery", (r"^\d{1,3}\s*(of|/)\s*\d{1,3}\b",),
-         "a gallery's counter (\"3 of 12\") before the caption of a picture"),
+    Rule("gallery", (r"^\d{1,3}\s*(of|/)\s*\d{1,3}\b", r"^prev(ious)? ?next\b"),
+         "a gallery's slide: its counter (\"3 of 12\") or its buttons, then a caption"),
     Rule("dateline", (
         # "28 novembre 2024", "Thursday, November 28, 2024 - 9:11 AM", "Oct 18, 2019 · 8 min read"
         r"^(\w+,? )?\d{1,2}\.? ?[^\W\d_]{3,12}\.?,? \d{4}(,? \d{1,2}[:.h]\d{2})?"

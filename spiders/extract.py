@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -29,7 +30,7 @@ from spiders.prepare import prepare
 from store.urls import canonical_url
 
 __all__ = ["MIN_ARTICLE_CHARS", "MIN_BODY_CHARS", "declared_url", "extract_article",
-           "text_weight"]
+           "page_blocks", "text_weight"]
 
 #: Shortest body, weighed by :func:`text_weight` after cleaning, that makes a page an article
 #: when the page does not say it is one.
@@ -97,34 +98,14 @@ def extract_article(
     page = PageMetadata.read(tree, url)
     if page.is_listing:
         return None
-    prepare(tree)
-    for region in _PRUNE(tree):
-        if (region.get("role") in _PRUNE_ROLES or region.get("aria-modal") == "true") \
-                and region.getparent() is not None:
-            region.drop_tree()
-    link_texts = _link_texts(tree)
     publisher_body = _publisher_body(tree, page.article_body)
-    # The page's metadata is read above; trafilatura's own metadata pass would repeat it.
-    # Without a URL it keeps each link's address as written: only the link's text is used
-    # (link density, in spiders.clean), and making every address absolute took a tenth of
-    # the extraction's time.
-    document = trafilatura.bare_extraction(
-        tree,
-        url=None,
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-        include_links=True,
-        favor_precision=FAVOR_PRECISION,
-        favor_recall=FAVOR_RECALL,
-        fast=FAST_EXTRACTION,
-    )
-    if document is None or document.body is None:
+    found = _found(tree)
+    if found is None:
         return None
 
     fetched = fetched or datetime.now(UTC)
     title = page.headline or ""
-    found = _drop_leading(list(_blocks(document.body, link_texts)), title)
+    found = _drop_leading(found, title)
     blocks = _body(found, publisher_body, page)
     # A description shown nowhere on the page is a summary for search engines only.
     description = squash(page.description or "") if page.shows_description else ""
@@ -149,6 +130,42 @@ def extract_article(
     )
 
 
+def page_blocks(html: str | bytes) -> list[Block]:
+    """The blocks trafilatura finds on the page, before any cleaning: what the cleaning rules
+    of :mod:`spiders.clean` judge."""
+    tree = load_html(html)
+    return (_found(tree) or []) if tree is not None else []
+
+
+def _found(tree: etree._Element) -> list[Block] | None:
+    """The page's main text as trafilatura finds it, in blocks; None when it finds none.
+    ``tree`` is changed: regions that are never the article go first."""
+    prepare(tree)
+    for region in _PRUNE(tree):
+        if (region.get("role") in _PRUNE_ROLES or region.get("aria-modal") == "true") \
+                and region.getparent() is not None:
+            region.drop_tree()
+    link_texts = _link_texts(tree)
+    # The page's metadata is read before; trafilatura's own metadata pass would repeat it.
+    # Without a URL it keeps each link's address as written: only the link's text is used
+    # (link density, in spiders.clean), and making every address absolute took a tenth of
+    # the extraction's time.
+    document = trafilatura.bare_extraction(
+        tree,
+        url=None,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        include_links=True,
+        favor_precision=FAVOR_PRECISION,
+        favor_recall=FAVOR_RECALL,
+        fast=FAST_EXTRACTION,
+    )
+    if document is None or document.body is None:
+        return None
+    return list(_blocks(document.body, link_texts))
+
+
 def _body(found: list[Block], publisher_body: list[Block], page: PageMetadata) -> list[Block]:
     """The article's blocks: trafilatura's, cleaned, unless the cleaning took most of them
     from a page that is an article, or the publisher's own body says more."""
@@ -158,8 +175,10 @@ def _body(found: list[Block], publisher_body: list[Block], page: PageMetadata) -
         blocks = found
     if publisher_body:
         stated = _shingles("\n".join(block.text for block in publisher_body))
-        # Blocks the cleaning dropped although the publisher states them are the article's.
-        blocks = [b for b in found if b in blocks or _within(b.text, stated)]
+        # Blocks dropped for their links or their place, although the publisher states them,
+        # are the article's; words that say furniture stay furniture.
+        blocks = [b for b in found if b in blocks
+                  or (_within(b.text, stated) and not is_furniture(replace(b, link_chars=0)))]
         ours = _shingles("\n".join(block.text for block in blocks))
         if text_weight(publisher_body) > PUBLISHER_MARGIN * text_weight(blocks) \
                 and len(ours & stated) >= AGREEMENT * len(ours):

@@ -48,7 +48,7 @@ _BYLINE_CANDIDATES = etree.XPath(
     " or contains(@class, 'yline') or contains(@id, 'uthor') or contains(@id, 'yline')"
     " or contains(@class, 'rittenby')]"
     "[not(ancestor-or-self::script or ancestor::aside or ancestor::nav or ancestor::footer)]")
-_BY = re.compile(r"^(by|par|von|por|di|door|av|af)\s+", re.IGNORECASE)
+_BY = re.compile(r"^((written )?by|par|von|por|di|door|av|af)\s+", re.IGNORECASE)
 # Regions whose author names are other articles' (a sidebar's "follow these authors").
 _ASIDE = re.compile(r"sidebar|related|recommend|comment|widget|promo|footer|follow",
                     re.IGNORECASE)
@@ -161,8 +161,8 @@ def _author(tree: HtmlElement, metas: _Metas) -> str | None:
         if not (element.get("rel") == "author" or "author" in (element.get("itemprop") or "")
                 or _BYLINE.search(f"{element.get('class', '')} {element.get('id', '')}")):
             continue
-        if any(_ASIDE.search(f"{above.get('class', '')} {above.get('id', '')}")
-               for above in element.iterancestors()):
+        if any(_ASIDE.search(f"{box.get('class', '')} {box.get('id', '')}")
+               for box in (element, *element.iterancestors())):
             continue
         name = squash(element.text_content())
         if not 0 < len(name) < _MAX_BYLINE_CHARS:
@@ -276,8 +276,8 @@ def _inside(element: etree._Element, tag: str) -> bool:
 
 class _Metas(dict[str, list[str]]):
     """Every ``<meta property|name|itemprop=… content=…>`` by lowercased name ("." read as
-    ":"), each with all its values. A ``property`` may list several names; its values come
-    before those of a ``name`` of the same key."""
+    ":"), each with all its values. A ``property`` may list several names; its values beat
+    those of a ``name`` of the same key (RDFa's ``property`` is the stricter statement)."""
 
     @classmethod
     def read(cls, tree: HtmlElement) -> _Metas:
@@ -293,10 +293,7 @@ class _Metas(dict[str, list[str]]):
                 key = "".join((meta.get(attribute) or "").split()).lower().replace(".", ":")
                 if key:
                     by_name.setdefault(key, []).append(content)
-        metas = cls(by_name)
-        for key, values in by_property.items():
-            metas[key] = values + metas.get(key, [])
-        return metas
+        return cls({**by_name, **by_property})
 
     def first(self, key: str) -> str | None:
         values = self.get(key)
