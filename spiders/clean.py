@@ -221,6 +221,12 @@ def clean_blocks(blocks: Iterable[Block], *, author: str | None = None) -> list[
     """
     blocks = list(blocks)
     furniture = [is_furniture(block) for block in blocks]
+    for index, block in enumerate(blocks[:-1]):
+        following = blocks[index + 1]
+        if block.kind == "head" and furniture[index] and not _says_furniture(block.text) \
+                and following.kind == "p" and not furniture[index + 1] \
+                and len(following.text) > MAX_FURNITURE_CHARS:
+            furniture[index] = False
     dropped_groups = _furniture_groups(blocks, furniture)
     kept: list[Block] = []
     drop_next_group = False

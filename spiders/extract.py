@@ -310,9 +310,9 @@ def _itertext_breaking(element: etree._Element) -> Iterator[str]:
 
 def _drop_leading(blocks: list[Block], title: str) -> list[Block]:
     """Drop the headline (and a dateline-sized kicker above it) repeated at the body's top."""
-    key = title.casefold()
+    key = _words(title)
     for index, block in enumerate(blocks[:3]):
-        if block.text.casefold() == key:
+        if _words(block.text) == key:
             return blocks[index + 1:]
     return blocks
 
@@ -324,18 +324,22 @@ def _split_standfirst(blocks: list[Block], description: str, shown: str | None =
     The page's description is the standfirst when it opens the body (then it moves out of the
     body) or when it appears nowhere in it, as the page ``shown`` it when it shows more. A
     description that only repeats the first paragraph, often cut short with an ellipsis, is no
-    standfirst.
+    standfirst. Texts are compared word for word: quotes and dashes vary between them.
     """
     if not description or is_furniture(Block(text=description)):
         return "", blocks
-    if blocks and blocks[0].text.casefold() == description.casefold():
+    if blocks and _words(blocks[0].text) == _words(description):
         return blocks[0].text, blocks[1:]
-    stem = _TRAILING_ELLIPSIS.sub("", description).casefold()
-    if any(stem in block.text.casefold() for block in blocks):
+    stem = _words(_TRAILING_ELLIPSIS.sub("", description))
+    if any(stem in _words(block.text) for block in blocks):
         return "", blocks
-    if shown and not any(shown.casefold() in block.text.casefold() for block in blocks):
+    if shown and not any(_words(shown) in _words(block.text) for block in blocks):
         return shown, blocks
     return description, blocks
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def _meta(tree: etree._Element, name: str) -> str | None:

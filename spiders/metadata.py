@@ -47,11 +47,18 @@ _BYLINE_CANDIDATES = etree.XPath(
     "//body//*[@rel='author' or contains(@itemprop, 'author') or contains(@class, 'uthor')"
     " or contains(@class, 'yline') or contains(@id, 'uthor') or contains(@id, 'yline')"
     " or contains(@class, 'rittenby')]"
-    "[not(ancestor-or-self::script or ancestor::aside or ancestor::nav or ancestor::footer)]")
+    "[not(ancestor-or-self::script or ancestor::aside or ancestor::nav)]")
 _BY = re.compile(r"^((written )?by|par|von|por|di|door|av|af)\s+", re.IGNORECASE)
-# Regions whose author names are other articles' (a sidebar's "follow these authors").
-_ASIDE = re.compile(r"sidebar|related|recommend|comment|widget|promo|footer|follow",
-                    re.IGNORECASE)
+# Regions whose author names are other articles' (a sidebar's "follow these authors", the
+# comments): Readability's unlikely regions, unless their names also say they hold the article.
+_ASIDE = re.compile(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
+    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote", re.IGNORECASE)
+_ARTICLE_BOX = re.compile(r"and|article|body|column|content|main|shadow", re.IGNORECASE)
+_ASIDE_ROLES = frozenset({"menu", "menubar", "complementary", "navigation", "alert",
+                          "alertdialog", "dialog"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _MAX_BYLINE_CHARS = 100
 _TITLE_MARKS = frozenset("|-–—_:·»/>")
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " » ", " / ", " > ")
@@ -161,8 +168,8 @@ def _author(tree: HtmlElement, metas: _Metas) -> str | None:
         if not (element.get("rel") == "author" or "author" in (element.get("itemprop") or "")
                 or _BYLINE.search(f"{element.get('class', '')} {element.get('id', '')}")):
             continue
-        if any(_ASIDE.search(f"{box.get('class', '')} {box.get('id', '')}")
-               for box in (element, *element.iterancestors())):
+        if _hidden(element) or any(_aside(box) or _hidden(box)
+                                   for box in element.iterancestors()):
             continue
         name = squash(element.text_content())
         if not 0 < len(name) < _MAX_BYLINE_CHARS:
@@ -172,6 +179,17 @@ def _author(tree: HtmlElement, metas: _Metas) -> str | None:
             name = squash(named[0].text_content())
         return _BY.sub("", name)
     return None
+
+
+def _aside(element: etree._Element) -> bool:
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    return element.get("role") in _ASIDE_ROLES or (
+        _ASIDE.search(names) is not None and _ARTICLE_BOX.search(names) is None)
+
+
+def _hidden(element: etree._Element) -> bool:
+    return element.get("hidden") is not None or element.get("aria-hidden") == "true" \
+        or _HIDDEN_STYLE.search(element.get("style") or "") is not None
 
 
 def _shown(tree: HtmlElement, passage: str) -> str | None:

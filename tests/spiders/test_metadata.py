@@ -118,7 +118,8 @@ def test_several_authors_of_one_kind_are_all_named():
 
 def test_an_author_in_a_sidebar_is_not_the_byline():
     html = ('<html><body><aside><span class="author">Katie Couric</span></aside>'
-            '<ul><li class="author-follow">Matt Bai</li></ul>'
+            '<div class="rail-sidebar"><ul><li class="author-follow">Matt Bai</li></ul></div>'
+            '<div aria-hidden="true"><span class="author">Michael Isikoff</span></div>'
             '<article><h1>Story</h1><div class="byline">By Nataliya Vasilyeva</div>'
             '<p>Text.</p></article></body></html>')
     assert read(html).author == "Nataliya Vasilyeva"
