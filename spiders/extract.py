@@ -48,10 +48,12 @@ PUBLISHER_MARGIN = 1.25
 AGREEMENT = 0.9
 #: Longest headline made from a body's first sentence, for a page that gives none.
 MAX_MADE_HEADLINE = 100
-FAVOR_PRECISION = False  # trafilatura's stricter mode lost whole real bodies
+# Trafilatura favours recall and the cleaning takes the furniture out: its stricter mode lost
+# whole real bodies (extract_real, docs/benchmarks.md).
+FAVOR_PRECISION = False
 FAVOR_RECALL = True
 # Without its fallback extractors (readability, jusText): they took about 40 % of trafilatura's
-# time and changed no labelled page's text after cleaning (bench/bench_extract.py).
+# time and, on the real pages of extract_real's tuning half, brought in more furniture than text.
 FAST_EXTRACTION = True
 
 # Page regions that are never the article, by their ARIA role rather than any site's classes.
@@ -87,9 +89,9 @@ def extract_article(
     ``published_hint`` (say, from the feed that listed the page) is used when the page has no
     machine-readable publication time, or only one it cannot have had when it was ``fetched``
     (default: now); see :func:`spiders.dates.publication_time`.
-    A page is not an article when it has no headline, when its structured data says it is a
-    listing, or when its body weighs less than ``min_chars`` (:data:`MIN_ARTICLE_CHARS` when
-    the page says it is an article).
+    A page is not an article when its structured data says it is a listing, or when its body
+    weighs less than ``min_chars`` (:data:`MIN_ARTICLE_CHARS` when the page says it is an
+    article and has a headline). A page that gives no headline is headed by its first sentence.
     """
     tree = load_html(html)
     if tree is None:
