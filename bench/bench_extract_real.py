@@ -120,8 +120,9 @@ def summary(half: str, scored: list[Scored]) -> Figure:
                 float(agrees(getattr(_side(s, side), key), s.page.expected[field]))
                 for s in judged])
     for side in ("ours", "trafilatura"):
-        values[f"{side}_ms_median"] = round(
-            1000 * statistics.median(_side(s, side).seconds for s in scored), 2)
+        seconds = [_side(s, side).seconds for s in scored]
+        values[f"{side}_ms_median"] = round(1000 * statistics.median(seconds), 2) if seconds \
+            else 0.0
     return Figure("extract_real", values)
 
 

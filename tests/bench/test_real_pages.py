@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +126,41 @@ def test_pages_are_read_with_their_expectations(tmp_path, monkeypatch):
     assert [(p.name, p.is_article, p.expected["title"]) for p in found] == [
         ("one", True, "one"), ("two", False, "two")]
     assert found[0].source == tmp_path / "one" / "source.html"
+
+
+def test_the_benchmark_scores_both_halves_beside_trafilatura(tmp_path, monkeypatch):
+    from bench.bench_extract_real import run
+
+    # The real pages kept as test fixtures all come from the tuning half.
+    real = Path(__file__).parents[1] / "spiders" / "sample_data" / "real"
+    for name, opening in (("wapo-1", "CAIRO — Gunmen opened fire on visitors"),
+                          ("tmz-1", "Lupita Nyong'o's now-famous Oscar dress"),
+                          ("aclu", "I don't use Facebook.")):
+        folder = tmp_path / name
+        folder.mkdir()
+        shutil.copy(real / name / "source.html", folder / "source.html")
+        shutil.copy(real / name / "expected-metadata.json", folder / "expected-metadata.json")
+        (folder / "expected.html").write_text(f"<div><p>{opening}</p></div>", encoding="utf-8")
+    monkeypatch.setenv(DATASET_ENV, str(tmp_path))
+
+    figures = run()
+
+    assert [f.name for f in figures] == ["extract_real", "extract_real"]
+    assert [f.values["half"] for f in figures] == ["tuning", "held_out"]
+    assert [f.key for f in figures] == ["extract_real.tuning", "extract_real.held_out"]
+    assert [f.values["pages"] for f in figures] == [3, 0]
+    for figure in figures:
+        assert figure.values["ours_no_article"] == 0
+        assert set(figure.values) >= {"ours_f1", "trafilatura_f1", "ours_recall",
+                                      "trafilatura_recall", "ours_title", "ours_published",
+                                      "ours_ms_median"}
+        assert figure.line().startswith(f"BENCH extract_real half={figure.values['half']} ")
+
+
+def test_without_the_dataset_the_line_says_so(tmp_path, monkeypatch):
+    from bench.bench_extract_real import run
+
+    monkeypatch.setenv(DATASET_ENV, str(tmp_path))
+    (figure,) = run()
+
+    assert figure.line().startswith("BENCH extract_real pages=unavailable reason=no readability")
