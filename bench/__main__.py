@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
             continue
         for figure in figures:
             print(figure.line(), flush=True)
-            results[figure.name] = figure.values
+            results[figure.key] = figure.values
         print(f"# {short}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return 1 if failed else 0

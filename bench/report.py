@@ -11,6 +11,13 @@ class Figure:
     name: str
     values: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def key(self) -> str:
+        """Its key in results.json: the name, and the part of the data set when one figure is
+        measured on several (``extract_real.tuning``)."""
+        half = self.values.get("half")
+        return f"{self.name}.{half}" if half else self.name
+
     def line(self) -> str:
         parts = " ".join(f"{k}={_fmt(v)}" for k, v in self.values.items())
         return f"BENCH {self.name} {parts}".rstrip()

@@ -15,7 +15,8 @@ Newswatch's own settings:
 ``NEWSWATCH_MAX_AGE``          ignore feed and sitemap entries older than this (0: keep all);
                                a site's ``max_age`` wins
 ``NEWSWATCH_MAX_ERRORS``       failure lines kept in the crawl's stats
-``NEWSWATCH_MIN_BODY_CHARS``   shortest body that still makes a page an article
+``NEWSWATCH_MIN_BODY_CHARS``   shortest body that makes a page an article when the page does not
+                               say it is one (a Chinese character counts as four)
 ``NEWSWATCH_OUTPUT``           JSON-lines file the articles are written to (None: not written)
 ``NEWSWATCH_PROGRESS``         file the crawl's progress is written to while it runs (None: not)
 ``NEWSWATCH_PROGRESS_INTERVAL``  how often that file is rewritten, in seconds
@@ -113,7 +114,7 @@ NEWSWATCH_CONTACT = None
 NEWSWATCH_DATABASE_URL = None
 NEWSWATCH_MAX_AGE = 3 * 24 * 60 * 60  # s (3 days)
 NEWSWATCH_MAX_ERRORS = 50  # lines
-NEWSWATCH_MIN_BODY_CHARS = 200  # characters
+NEWSWATCH_MIN_BODY_CHARS = 120  # characters, weighed by script (spiders.extract.text_weight)
 NEWSWATCH_OUTPUT = None
 NEWSWATCH_PROGRESS = None
 NEWSWATCH_PROGRESS_INTERVAL = 5  # s

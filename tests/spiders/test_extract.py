@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spiders.extract import extract_article
+from spiders.clean import clean_blocks
+from spiders.extract import MIN_BODY_CHARS, extract_article, page_blocks, text_weight
 
 COURIER_WIRE = "/courier/world/putin-to-visit-china-next-month-kremlin-says-20417.html"
 COURIER_FARM = "/courier/world/eu-agrees-overhaul-of-farm-subsidies-20411.html"
@@ -268,3 +270,125 @@ def test_a_page_time_it_cannot_have_had_gives_way_to_the_hint():
                            published_hint=hint).published == soon
     assert extract_article(dated("1989-06-01T10:00:00Z"), url, "t", fetched=fetched,
                            published_hint=hint).published == hint
+
+
+URL = "https://town.example/news/library-to-close"
+DECLARED = '<meta property="og:type" content="article">'
+SHORT = "<p>The library on Mill Street closes on Friday, the council said.</p>"  # 64 characters
+
+
+def _short_page(head: str = "", body: str = SHORT) -> str:
+    return (f'<html lang="en"><head><title>Library closes | Town Times</title>{head}</head>'
+            f"<body><article><h1>Library closes</h1>{body}</article></body></html>")
+
+
+def test_text_weight_counts_what_a_script_says_per_character():
+    assert text_weight("Library closes") == 14
+    assert text_weight("图书馆关闭") == 20
+    assert text_weight("도서관") == 9
+
+
+def test_a_short_article_that_says_it_is_one_is_kept():
+    assert extract_article(_short_page(), URL, "t") is None  # two lines of nothing in particular
+
+    article = extract_article(_short_page(DECLARED), URL, "t")
+
+    assert article.title == "Library closes"
+    assert article.text == "The library on Mill Street closes on Friday, the council said."
+
+
+@pytest.mark.parametrize("body", ["", "<p>Loading...</p>", "<p>Share this article</p>",
+                                  "<p>Read more</p>"])
+def test_an_empty_shell_is_no_article_whatever_it_says_it_is(body):
+    assert extract_article(_short_page(DECLARED, body), URL, "t") is None
+
+
+def test_a_chinese_article_is_weighed_by_what_it_says():
+    body = ("<p>市图书馆周五起闭馆装修，预计明年三月重新开放。"
+            "读者可在此期间前往新区分馆借阅图书。</p>")
+    html = (f'<html lang="zh"><head><title>市图书馆闭馆装修</title></head><body><article>'
+            f"<h1>市图书馆闭馆装修</h1>{body}</article></body></html>")
+
+    article = extract_article(html, URL, "t")
+
+    assert len(article.text) < MIN_BODY_CHARS <= text_weight(article.text)
+
+
+def test_a_page_without_any_headline_is_headed_by_its_first_sentence():
+    html = f"<html><body><div>{PROSE}</div></body></html>"
+
+    article = extract_article(html, URL, "t")
+
+    assert article.title.startswith("The council voted on Tuesday to close the old library")
+    assert len(article.title) <= 101 and article.title.endswith("…")
+    assert article.text.startswith("The council voted on Tuesday")
+
+
+def _story(head: str = "", first: str = "") -> str:
+    """A page whose article opens with ``first``, under its headline."""
+    return (f'<html lang="en"><head>{head}</head><body><article>'
+            f"<h1>Library to close after council vote</h1>{first}{PROSE}</article></body></html>")
+
+
+def _with_body(article_body: str, first: str = "") -> str:
+    data = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
+                       "headline": "Library to close after council vote",
+                       "articleBody": article_body})
+    return _story(f'<script type="application/ld+json">{data}</script>', first)
+
+
+def test_the_publishers_article_body_restores_a_paragraph_the_cleaning_dropped():
+    linked = ('<p><a href="/council">The council</a> <a href="/vote">voted 9-2</a> <a href="/x">'
+              'after a four-hour meeting</a>.</p>')
+    stated = ("The council voted 9-2 after a four-hour meeting.\n"
+              "The council voted on Tuesday to close the old library on Mill Street and move "
+              "its collection to the new civic centre, ending a campaign that lasted three years.")
+    plain = extract_article(_story(first=linked), URL, "t")
+    assert "after a four-hour meeting" not in plain.text  # mostly links: a teaser, it seems
+
+    article = extract_article(_with_body(stated, linked), URL, "t")
+
+    assert article.text.startswith("The council voted 9-2 after a four-hour meeting.")
+
+
+def test_an_article_body_the_page_does_not_show_is_ignored():
+    hidden = "Subscribers read the whole story here, with the full list of councillors. " * 6
+
+    article = extract_article(_with_body(hidden), URL, "t")
+
+    assert "Subscribers" not in article.text
+    assert article.text.startswith("The council voted on Tuesday")
+
+
+def test_words_that_say_furniture_stay_out_even_in_the_article_body():
+    box = '<p><a href="/other">Read More: Council sells the old town hall</a></p>'
+    stated = ("Read More: Council sells the old town hall\n"
+              "The council voted on Tuesday to close the old library on Mill Street.")
+
+    article = extract_article(_with_body(stated, box), URL, "t")
+
+    assert "Read More" not in article.text and "town hall" not in article.text
+
+
+def test_line_breaks_keep_words_apart():
+    code = "<pre>$ emcc hello.cpp -o hello.wasm<br>$ wasmer run hello.wasm<br>hello, world!</pre>"
+    article = extract_article(_story(first=code), URL, "t")
+
+    assert "hello.wasm $ wasmer run hello.wasm hello, world!" in article.text
+
+
+def test_when_the_cleaning_would_take_most_of_an_article_trafilaturas_text_is_kept():
+    # A briefing whose every paragraph is mostly its links: alone, each looks like a teaser.
+    items = [("Rail strike", "called off after a late offer from the operator"),
+             ("Flood warnings", "lifted along the river as the water level falls"),
+             ("School meals", "to be free for every primary pupil from September"),
+             ("Bus fares", "frozen for another year by the combined authority")]
+    body = "".join(f'<p><a href="/news/{n}">{topic} {rest}</a>, the council said.</p>'
+                   for n, (topic, rest) in enumerate(items))
+    html = _short_page(DECLARED, body)
+    cleaned = clean_blocks(page_blocks(html))
+
+    article = extract_article(html, URL, "t")
+
+    assert cleaned == [] or len(cleaned) < 2
+    assert article.text.count("the council said.") == 4
