@@ -95,7 +95,7 @@ class DigestItem:
     """One new story; every text field is as scraped (untrusted).
 
     `marks` are (start, end) character offsets into `snippet` of the matched words;
-    `also_on` the story's copies on other sites (a bare site name is a copy without a link).
+    `also_on` the story's copies on other sites.
     """
 
     headline: str
@@ -106,22 +106,13 @@ class DigestItem:
     marks: tuple[tuple[int, int], ...] = ()
     also_on: tuple[Copy, ...] = ()
 
-    def __post_init__(self) -> None:
-        if any(isinstance(copy, str) for copy in self.also_on):
-            copies = tuple(Copy(c) if isinstance(c, str) else c for c in self.also_on)
-            object.__setattr__(self, "also_on", copies)
-
 
 @dataclass(frozen=True, kw_only=True)
 class Digest:
-    """The new stories of one watch, for one channel; a bare name stands for `WatchInfo(name)`."""
+    """The new stories of one watch, for one channel."""
 
     watch: WatchInfo
     items: tuple[DigestItem, ...]
-
-    def __post_init__(self) -> None:
-        if isinstance(self.watch, str):
-            object.__setattr__(self, "watch", WatchInfo(name=self.watch))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 
 import alerts.deliver  # noqa: F401  (registers console://)
 from alerts.deliver import DeliveryOutcome, send_digest, send_text
-from alerts.digest import Digest, DigestItem
+from alerts.digest import Digest, DigestItem, WatchInfo
 
 
 def test_importing_deliver_registers_console() -> None:
@@ -35,7 +35,8 @@ def test_digest_prints_readably_without_terminal_escapes(
         snippet="\x1b]8;;http://evil.example\x07Putin\x1b]8;;\x07 arrived.",
         marks=((25, 30),),
     )
-    outcome = send_digest("console://", Digest(watch="putin-visit", items=(item,)), tz=UTC)
+    digest = Digest(watch=WatchInfo(name="putin-visit"), items=(item,))
+    outcome = send_digest("console://", digest, tz=UTC)
     assert outcome.ok
     assert capsys.readouterr().out == (
         "putin-visit: 1 new story\n"

@@ -32,7 +32,7 @@ def item(headline: str = "Putin lands in Paris", snippet: str = "Putin arrived t
     return DigestItem(**(values | extra))
 
 
-DIGEST = Digest(watch="putin-visit", items=(item(),))
+DIGEST = Digest(watch=WatchInfo(name="putin-visit"), items=(item(),))
 WATCH = WatchInfo(name="putin-visit", query="Putin visit", index=0, config="newswatch.yaml")
 
 
@@ -150,7 +150,8 @@ def test_markdown_channel(http_receiver: HttpReceiver) -> None:
 def test_long_digest_goes_out_in_parts(slack_receiver: HttpReceiver) -> None:
     items = tuple(item(headline=f"Story {n}", snippet="word " * 80) for n in range(20))
     started = time.monotonic()
-    outcome = send_digest(SLACK_URL, Digest(watch="w", items=items), rate_limit=False)
+    digest = Digest(watch=WatchInfo(name="w"), items=items)
+    outcome = send_digest(SLACK_URL, digest, rate_limit=False)
     assert time.monotonic() - started < 1.0  # no 1.2 s pause between parts
     assert outcome.ok and outcome.parts > 1
     titles = [slack_blocks(r.json)[0] for r in slack_receiver.requests]
@@ -323,7 +324,8 @@ def test_failure_midway_reports_the_part(slack_receiver: HttpReceiver) -> None:
             super().append(request)
 
     slack_receiver.requests = FailSecond()
-    outcome = send_digest(SLACK_URL, Digest(watch="w", items=items), rate_limit=False)
+    digest = Digest(watch=WatchInfo(name="w"), items=items)
+    outcome = send_digest(SLACK_URL, digest, rate_limit=False)
     assert not outcome.ok and outcome.parts == 1
     assert re.search(r"part 2/\d+: ", outcome.error)
     assert len(slack_receiver.requests) == 2  # stopped at the first refusal

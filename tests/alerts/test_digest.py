@@ -36,7 +36,7 @@ LE_MONDE = DigestItem(
     published=datetime(2024, 5, 1, 12, 3, tzinfo=UTC),
     snippet="President Putin arrived in Paris on Monday.",
     marks=((10, 15), (27, 32)),
-    also_on=(Copy("BBC", "https://bbc.example/x?y=1&z=2"), "DW"),  # a bare name: no link
+    also_on=(Copy("BBC", "https://bbc.example/x?y=1&z=2"), Copy("DW")),  # no URL: no link
 )
 # Naive time (taken as UTC), and a URL that must not become a link.
 OLDER = DigestItem(
@@ -46,7 +46,7 @@ OLDER = DigestItem(
     published=datetime(2024, 5, 1, 8, 0),
     snippet="Nothing matched here.",
 )
-DIGEST = Digest(watch="putin-visit", items=(OLDER, LE_MONDE))
+DIGEST = Digest(watch=WatchInfo(name="putin-visit"), items=(OLDER, LE_MONDE))
 TITLE = "putin-visit: 2 new stories"
 MARK = "background-color:#fde68a;color:#1f2937;font-weight:bold;padding:0 2px"
 
@@ -150,18 +150,18 @@ def test_json_is_the_text_with_the_digest_as_data() -> None:
 def test_one_story_title_and_unknown_time() -> None:
     item = DigestItem(headline="H", site="S", url="https://s.example/", published=None,
                       snippet="x")
-    [message] = render(Digest(watch="w", items=(item,)), "text")
+    [message] = render(Digest(watch=WatchInfo(name="w"), items=(item,)), "text")
     assert message.title == "w: 1 new story"
     assert message.body == "H\nhttps://s.example/\nS\nx"
 
 
 def test_long_watch_name_is_shortened_in_the_title() -> None:
-    [message] = render(Digest(watch="w" * 300, items=(LE_MONDE,)), "slack")
+    [message] = render(Digest(watch=WatchInfo(name="w" * 300), items=(LE_MONDE,)), "slack")
     assert message.title == "w" * 99 + "…: 1 new story"
 
 
 def test_empty_digest_gives_no_message() -> None:
-    assert render(Digest(watch="w", items=()), "slack") == []
+    assert render(Digest(watch=WatchInfo(name="w"), items=()), "slack") == []
 
 
 def test_newest_first_and_undated_last() -> None:
@@ -175,7 +175,7 @@ def test_newest_first_and_undated_last() -> None:
         item("naive-new", datetime(2024, 3, 1, 12, 0)),
         item("aware-mid", datetime(2024, 3, 1, 13, 0, tzinfo=CEST)),  # 11:00 UTC
     )
-    [message] = render(Digest(watch="w", items=items), "text", tz=UTC)
+    [message] = render(Digest(watch=WatchInfo(name="w"), items=items), "text", tz=UTC)
     headlines = [block.split("\n")[0] for block in message.body.split("\n\n")]
     assert headlines == ["naive-new", "aware-mid", "old", "undated"]
 
@@ -193,7 +193,7 @@ def test_newest_first_and_undated_last() -> None:
 def test_any_stored_time_renders_in_any_zone(zone, stored, shown, style) -> None:
     far = DigestItem(headline="Far", site="s", url="https://s.example/far", published=stored,
                      snippet="")
-    [message] = render(Digest(watch="w", items=(far, LE_MONDE)), style, tz=zone)
+    [message] = render(Digest(watch=WatchInfo(name="w"), items=(far, LE_MONDE)), style, tz=zone)
     assert f"s · {shown}" in message.body.replace("\\-", "-")  # Markdown escapes "-"
     assert "Putin lands in Paris" in message.body
 
@@ -214,7 +214,7 @@ def many_items(count: int, snippet_words: int = 40) -> tuple[DigestItem, ...]:
 
 @pytest.mark.parametrize("style", STYLES)
 def test_long_digest_is_split_into_numbered_parts(style: str) -> None:
-    digest = Digest(watch="w", items=many_items(30))
+    digest = Digest(watch=WatchInfo(name="w"), items=many_items(30))
     limit = 4000 if style == "email" else 1000  # an HTML email's frame alone takes 1000
     messages = render(digest, style, max_chars=limit)
     assert len(messages) > 1
@@ -228,7 +228,7 @@ def test_long_digest_is_split_into_numbered_parts(style: str) -> None:
 
 
 def test_default_limit_per_style() -> None:
-    digest = Digest(watch="w", items=many_items(40))
+    digest = Digest(watch=WatchInfo(name="w"), items=many_items(40))
     for style in STYLES:
         messages = render(digest, style)
         assert all(len(m.body) <= DEFAULT_MAX_CHARS[style] for m in messages)
@@ -238,7 +238,7 @@ def test_default_limit_per_style() -> None:
 
 def test_oversized_story_is_shortened_visibly_not_dropped() -> None:
     item = many_items(1, snippet_words=2000)[0]
-    [message] = render(Digest(watch="w", items=(item,)), "slack", max_chars=600)
+    [message] = render(Digest(watch=WatchInfo(name="w"), items=(item,)), "slack", max_chars=600)
     assert len(message.body) <= 600
     assert message.body.startswith("*<https://site.example/0|Story number 0>*\n")
     assert "*word*" in message.body and message.body.endswith(" …")
@@ -292,7 +292,7 @@ def test_line_breaks_and_invisible_characters_are_cleaned() -> None:
         snippet="  one\ttwo\r\n\r\nthree  ",
         marks=((2, 5),),
     )
-    [message] = render(Digest(watch="w\r\nBcc: x@y", items=(item,)), "text")
+    [message] = render(Digest(watch=WatchInfo(name="w\r\nBcc: x@y"), items=(item,)), "text")
     assert message.title == "w Bcc: x@y: 1 new story"
     assert message.body.split("\n") == [
         "Subject Bcc: x@y.example next[31m red",

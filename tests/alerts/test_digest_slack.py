@@ -61,7 +61,7 @@ def test_at_most_ten_stories_a_message_then_and_n_more() -> None:
 
 
 def test_ten_stories_fit_in_one_message() -> None:
-    [message] = render(Digest(watch="w", items=short_items(MAX_STORIES)), "slack")
+    [message] = render(Digest(watch=WatchInfo(name="w"), items=short_items(MAX_STORIES)), "slack")
     assert "more stories" not in message.body
 
 
@@ -69,7 +69,7 @@ def test_a_story_without_a_usable_link_and_copies_beyond_five() -> None:
     copies = tuple(Copy(f"site{n}", f"https://site{n}.example/a") for n in range(7))
     item = DigestItem(headline="Odd <b> & co", site="s", url="javascript:alert(1)",
                       published=None, snippet="", also_on=(*copies, Copy("bare")))
-    [message] = render(Digest(watch="w", items=(item,)), "slack")
+    [message] = render(Digest(watch=WatchInfo(name="w"), items=(item,)), "slack")
     headline, site, also_on = message.body.split("\n")
     assert (headline, site) == ("*Odd &lt;b&gt; &amp; co*", "s")
     assert also_on == ("Also on: " + ", ".join(
