@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from alerts.safetext import Run, clip, one_line, runs, safe_url, url_host
 
 if TYPE_CHECKING:
-    from alerts.digest import DigestItem, WatchInfo
+    from alerts.digest_items import DigestItem, WatchInfo
 
 # Copies linked under a story; more are counted ("and 4 more sites"), not listed.
 MAX_COPIES_SHOWN = 5

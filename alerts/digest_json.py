@@ -27,7 +27,7 @@ from alerts.digest_content import Heading, aware, in_zone
 from alerts.safetext import one_line, runs, safe_url
 
 if TYPE_CHECKING:
-    from alerts.digest import DigestItem
+    from alerts.digest_items import DigestItem
 
 
 def data(heading: Heading, items: Sequence[DigestItem], tz: tzinfo | None) -> dict[str, Any]:
