@@ -14,6 +14,7 @@ from typing import NoReturn
 import flows.commands
 from flows.config import ConfigError
 from flows.server import prefect_home, running_server
+from spiders.lifeline import start_reaper
 
 
 def prefect_defaults() -> None:
@@ -50,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; with no ``argv`` this is the ``newswatch`` process itself (see below)."""
+    if argv is None:
+        # Whatever this command starts (crawls, Prefect's temporary server, flow-run
+        # processes) ends with it, even when it is killed outright.
+        start_reaper()
     prefect_defaults()
     parser = build_parser()
     args = parser.parse_args(argv)

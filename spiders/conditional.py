@@ -30,6 +30,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.misc import load_object
 from sqlalchemy.exc import SQLAlchemyError
 
+from spiders.budget import OverBudget
 from spiders.outcomes import SOURCE_META
 from spiders.validators import Record, Validators, ValidatorStore
 
@@ -113,8 +114,12 @@ class ConditionalRequestMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if not request.meta.get(SOURCE_META) and not isinstance(exception, IgnoreRequest):
-            self._taint(request)  # a timeout or a lost connection: worth another try
+        if request.meta.get(SOURCE_META):
+            return None
+        # A timeout or a lost connection is worth another try; so is an article left out to
+        # keep the crawl's max_pages, which the next crawl must still find in the listing.
+        if not isinstance(exception, IgnoreRequest) or isinstance(exception, OverBudget):
+            self._taint(request)
         return None
 
     def spider_closed(self, spider: Any, reason: str) -> None:

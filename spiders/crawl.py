@@ -5,12 +5,18 @@ interpreter started by :func:`spiders.runner.crawl_site`::
 
     python -m spiders.crawl --site-json '{"name": "ledger", ...}' \\
         --output ledger.jsonl --stats ledger.stats.json [--progress ledger.progress.json] \\
-        [--settings-json '{...}']
+        [--settings-json '{...}'] [--timeout SECONDS]
 
 Articles go to ``--output`` as JSON lines, the crawl's stats to ``--stats`` as a JSON object
 (datetimes as ISO strings), its progress every few seconds to ``--progress``
 (:mod:`spiders.progress`), logs to stderr. ``NEWSWATCH_DATABASE_URL`` is read from the
 environment, never the command line, so a password in it stays out of process listings.
+
+The process looks after itself: it dies with its parent (:func:`spiders.lifeline.die_with_parent`),
+stops gracefully after ``--timeout`` seconds (``CLOSESPIDER_TIMEOUT``, finish reason
+``closespider_timeout``) and, should that not end it, is ended by SIGALRM
+``NEWSWATCH_STOP_GRACE`` seconds later, however stuck; ``MEMUSAGE_LIMIT_MB`` bounds its memory.
+A site's ``max_pages`` becomes the crawl's ``NEWSWATCH_MAX_PAGES``.
 Exit status: 0 when the crawl ran (however many pages failed), 1 when it could not run, 2 for
 bad arguments, ``EXIT_NO_SPACE`` or ``EXIT_OUTPUT_ERROR`` (:mod:`spiders.handoff`) when its
 articles or stats could not be written (the disk that would hold its log is then likely full
@@ -23,7 +29,9 @@ import argparse
 import errno
 import json
 import logging
+import math
 import os
+import signal
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +42,7 @@ from scrapy.settings import Settings
 
 from spiders.handoff import EXIT_NO_SPACE, EXIT_OUTPUT_ERROR
 from spiders.items import SiteSpec
+from spiders.lifeline import die_with_parent
 from spiders.registry import spider_for
 from spiders.settings import USER_AGENT as DEFAULT_USER_AGENT
 
@@ -74,6 +83,7 @@ def user_agent(contact: str | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()
     parser = argparse.ArgumentParser(prog="python -m spiders.crawl",
                                      description="Crawl one site; write articles and stats.")
     parser.add_argument("--site-json", required=True, help="the SiteSpec, as JSON")
@@ -81,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stats", required=True, type=Path, help="crawl stats, JSON")
     parser.add_argument("--progress", type=Path, help="crawl progress, JSON, rewritten as it goes")
     parser.add_argument("--settings-json", default="{}", help="Scrapy setting overrides, JSON")
+    parser.add_argument("--timeout", type=float, default=0,
+                        help="time limit in seconds (0: none)")
     args = parser.parse_args(argv)
     try:
         site = SiteSpec.from_dict(json.loads(args.site_json))
@@ -92,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = build_settings(overrides, output=args.output, progress=args.progress,
                               database_url=os.environ.get("NEWSWATCH_DATABASE_URL"))
+    if site.max_pages is not None:
+        settings.set("NEWSWATCH_MAX_PAGES", site.max_pages, priority="cmdline")
+    if args.timeout > 0:
+        settings.set("CLOSESPIDER_TIMEOUT", args.timeout, priority="cmdline")
+        _end_at(args.timeout + settings.getfloat("NEWSWATCH_STOP_GRACE"))
     _log_to_stderr(settings.get("LOG_LEVEL"))
     args.stats.unlink(missing_ok=True)
 
@@ -117,6 +134,13 @@ def main(argv: list[str] | None = None) -> int:
                      {"site": site.name, "error": _one_line(failures[0])})
         return 1
     return 0
+
+
+def _end_at(seconds: float) -> None:
+    """SIGALRM with its default action ends this process after ``seconds``, even one stuck in
+    C code, where no Python handler would run."""
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(max(1, math.ceil(seconds)))
 
 
 def _output_status(number: int | None) -> int:

@@ -29,6 +29,9 @@ class SiteSpec:
     #: Regular expressions replacing the article-link heuristic for section pages and plain
     #: sitemaps: a link is an article when one of them matches (``re.search``).
     article_urls: tuple[str, ...] = ()
+    #: Listing pages and article requests one crawl may make. None: the crawl's
+    #: ``NEWSWATCH_MAX_PAGES``.
+    max_pages: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -36,6 +39,9 @@ class SiteSpec:
         if self.max_age is not None and self.max_age < 0:
             raise ValueError(
                 f"SiteSpec.max_age must be 0 (keep all) or more (got {self.max_age!r})")
+        if self.max_pages is not None and (
+                not isinstance(self.max_pages, int) or self.max_pages < 1):
+            raise ValueError(f"SiteSpec.max_pages must be 1 or more (got {self.max_pages!r})")
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -50,6 +56,7 @@ class SiteSpec:
             start_urls=tuple(data.get("start_urls", ())),
             max_age=None if max_age is None else float(max_age),
             article_urls=tuple(data.get("article_urls", ())),
+            max_pages=data.get("max_pages"),
         )
 
 

@@ -10,7 +10,9 @@ A site that needs code gets a module in ``spiders/sites/`` whose spider subclass
 :meth:`article_request`, :meth:`parse_article`, :meth:`extract`, :meth:`complete_article`.
 
 Settings read: ``NEWSWATCH_MAX_AGE`` (a site's ``max_age`` wins), ``NEWSWATCH_MIN_BODY_CHARS``,
-``NEWSWATCH_MAX_ERRORS``, ``DOWNLOAD_MAXSIZE``, ``REDIRECT_MAX_TIMES``. Stats keys:
+``NEWSWATCH_MAX_ERRORS``, ``NEWSWATCH_MAX_SITEMAP_DEPTH``, ``DOWNLOAD_MAXSIZE``,
+``REDIRECT_MAX_TIMES``. Each feed, sitemap and section page is read once per crawl
+(:mod:`spiders.budget`). Stats keys:
 ``newswatch/sources/requested|ok|failed|empty|not_modified``, ``newswatch/entries`` (URLs
 found), ``newswatch/skipped_old``, ``newswatch/pages/not_article``, ``newswatch/pages/not_html``,
 ``newswatch/pages/problems/<problem>``, ``newswatch/items/extracted``.
@@ -32,6 +34,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from spiders.budget import DEPTH_META, ListingVisits
 from spiders.conditional import CHILDREN_META, PARENT_META, VIA_META
 from spiders.dates import publication_time
 from spiders.extract import MIN_BODY_CHARS, extract_article
@@ -85,6 +88,7 @@ class NewsSpider(scrapy.Spider):
         self._allow = [re.compile(p) for p in (*self.article_url_allow, *self.site.article_urls)]
         self._deny = [re.compile(p) for p in self.article_url_deny]
         self._requested: set[str] = set()
+        self.listings: ListingVisits | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -102,15 +106,18 @@ class NewsSpider(scrapy.Spider):
         spider.min_chars = min_chars
         spider.max_errors = settings.getint("NEWSWATCH_MAX_ERRORS", 50)
         spider.max_listing_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.listings = ListingVisits(
+            max_depth=settings.getint("NEWSWATCH_MAX_SITEMAP_DEPTH", 3))
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        for url in self.site.feeds:
-            yield self.source_request(url, "feed")
-        for url in self.site.sitemaps:
-            yield self.source_request(url, "sitemap")
-        for url in self.site.start_urls:
-            yield self.source_request(url, "section")
+        sources = [(url, "feed") for url in self.site.feeds]
+        sources += [(url, "sitemap") for url in self.site.sitemaps]
+        sources += [(url, "section") for url in self.site.start_urls]
+        for url, kind in sources:
+            request = self.source_request(url, kind)
+            if request is not None:
+                yield request
 
     # -- hooks ------------------------------------------------------------------------------
 
@@ -189,12 +196,24 @@ class NewsSpider(scrapy.Spider):
 
     # -- sources ----------------------------------------------------------------------------
 
-    def source_request(self, url: str, kind: str, *, parent: str | None = None) -> Request:
+    def source_request(self, url: str, kind: str, *, parent: str | None = None,
+                       depth: int = 0) -> Request | None:
         """The request for a feed, sitemap or section page: never skipped as stored, asked
-        for conditionally when the last answer's validators are known."""
+        for conditionally when the last answer's validators are known. None when this crawl
+        already asked for it, or when it sits ``depth`` sitemap indexes deep, past the
+        crawl's ``NEWSWATCH_MAX_SITEMAP_DEPTH``."""
+        visit = self.listings.visit(url, depth) if self.listings is not None else "new"
+        if visit == "seen":
+            self.crawler.stats.inc_value("newswatch/budget/seen_again")
+            return None
+        if visit == "too_deep":
+            self.crawler.stats.inc_value("newswatch/budget/too_deep")
+            self.logger.info("Not reading %(url)s: sitemap indexes nested deeper than %(max)d",
+                             {"url": url, "max": self.listings.max_depth})
+            return None
         self.crawler.stats.inc_value("newswatch/sources/requested")
         callback = self.parse_section if kind == "section" else self.parse_listing
-        meta: dict[str, Any] = {SOURCE_META: kind}
+        meta: dict[str, Any] = {SOURCE_META: kind, DEPTH_META: depth}
         if parent:
             meta[PARENT_META] = parent
         return Request(url, callback=callback, errback=self.request_failed, meta=meta,
@@ -211,6 +230,8 @@ class NewsSpider(scrapy.Spider):
             self._source_failed(response.url, str(exc))
             return
         self.crawler.stats.inc_value("newswatch/sources/ok")
+        if self.listings is not None:
+            self.listings.mark(response.url)
         if not listing.entries:
             self.crawler.stats.inc_value("newswatch/sources/empty")
             self._page_problem(response.url, f"the {listing.kind} lists no entries",
@@ -222,8 +243,7 @@ class NewsSpider(scrapy.Spider):
              "fresh": len(fresh)},
         )
         if listing.kind == "sitemapindex":
-            for entry in fresh:
-                yield self.source_request(entry.url, "sitemap", parent=response.request.url)
+            yield from self._sitemaps([entry.url for entry in fresh], response)
             return
         for entry in fresh:
             # Plain sitemaps list every page of a site; feeds and news sitemaps list articles.
@@ -287,11 +307,18 @@ class NewsSpider(scrapy.Spider):
         """A 304: nothing new in this listing; an unchanged sitemap index still leads to its
         sitemaps, which may have changed on their own."""
         self.crawler.stats.inc_value("newswatch/sources/ok")
-        children = response.meta.get(CHILDREN_META) or ()
+        children = list(response.meta.get(CHILDREN_META) or ())
         self.logger.info("%(url)s not modified (%(children)d sitemaps listed)",
                          {"url": response.url, "children": len(children)})
-        for child in children:
-            yield self.source_request(child, "sitemap", parent=response.request.url)
+        yield from self._sitemaps(children, response)
+
+    def _sitemaps(self, urls: list[str], index: Response) -> Iterator[Request]:
+        """Requests for the sitemaps a sitemap index lists, one level deeper than it."""
+        depth = int(index.meta.get(DEPTH_META, 0)) + 1
+        for url in urls:
+            request = self.source_request(url, "sitemap", parent=index.request.url, depth=depth)
+            if request is not None:
+                yield request
 
     def _is_fresh(self, entry: Entry) -> bool:
         if not self.max_age or entry.when is None:

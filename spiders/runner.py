@@ -6,9 +6,15 @@ its stats: a crawl whose every request failed still finishes "finished". The chi
 hostile pages, so its environment holds only what it needs to run (``_CHILD_ENV_NAMES``), never
 the secrets that channels or Prefect read.
 
-A crawl fails when the child exits non-zero, runs past ``timeout``, fetches no page at all, or
-cannot read any of the site's feeds, sitemaps and section pages. Pages that fail on their own
-are reported in ``errors`` (one "URL: reason" line each) without failing the site.
+The child keeps its own time limit (``timeout``: Scrapy stops it gracefully, keeping what it
+has, and it kills itself ``NEWSWATCH_STOP_GRACE`` seconds later if it is stuck) and memory
+limit (``MEMUSAGE_LIMIT_MB``), and it dies with the process that started it
+(:mod:`spiders.lifeline`); this process kills it only when all of that failed.
+
+A crawl fails when the child exits non-zero, runs past ``timeout`` or its memory limit,
+fetches no page at all, or cannot read any of the site's feeds, sitemaps and section pages.
+Pages that fail on their own are reported in ``errors`` (one "URL: reason" line each) without
+failing the site; so is a crawl that stopped at its ``max_pages`` (:mod:`spiders.budget`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -26,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from spiders import settings as defaults
 from spiders.handoff import (
     ERRORS_KEY,
     EXIT_NO_SPACE,
@@ -34,8 +42,9 @@ from spiders.handoff import (
     read_progress,
 )
 from spiders.items import Article, CrawlResult, SiteSpec
+from spiders.lifeline import PARENT_ENV
 
-__all__ = ["crawl_site", "failure_reasons"]
+__all__ = ["budget_notes", "crawl_site", "failure_reasons"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +53,8 @@ logger = logging.getLogger(__name__)
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _LOG_TAIL_LINES = 20
 _PROGRESS_POLL_S = 1.0
+# How long past the child's own hard limit this process waits before killing it itself.
+_LAST_RESORT_S = 30.0
 _PROBLEM = re.compile(r"\] (WARNING|ERROR|CRITICAL): ")
 # The crawl child's whole environment: the interpreter and its loader, locale, time, temporary
 # files, proxies and CA certificates; libpq's own variables for the stored-article lookups; a
@@ -71,7 +82,7 @@ def crawl_site(
     ``workdir`` receives ``NAME.jsonl`` (articles), ``NAME.stats.json`` and ``NAME.log`` (the
     child's log). With ``database_url``, article URLs already stored there are not fetched.
     ``settings`` overrides Newswatch's Scrapy settings (:mod:`spiders.settings`). ``timeout``
-    is in seconds; a crawl past it is killed and failed, keeping the articles written so far.
+    is in seconds; a crawl past it is stopped and failed, keeping the articles written so far.
     ``on_progress`` is called with the crawl's progress every few seconds while it runs
     (``NEWSWATCH_PROGRESS_INTERVAL``) and once at its end.
     """
@@ -92,15 +103,18 @@ def crawl_site(
         "--stats", str(stats_path),
         "--progress", str(progress_path),
         "--settings-json", json.dumps(settings or {}),
+        "--timeout", repr(float(timeout)),
     ]
+    grace = float((settings or {}).get("NEWSWATCH_STOP_GRACE", defaults.NEWSWATCH_STOP_GRACE))
     logger.info("Crawling %(site)s (log: %(log)s)", {"site": site.name, "log": log_path})
     errors: list[str] = []
     with log_path.open("wb") as log:
+        # Started and waited for by this thread: the child dies when it ends (spiders.lifeline).
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
                                  stderr=subprocess.STDOUT, env=_child_env(database_url))
-        returncode = _wait(child, timeout, progress_path, on_progress)
+        returncode = _wait(child, timeout + grace + _LAST_RESORT_S, progress_path, on_progress)
         if returncode is None:
-            errors.append(f"crawl timed out after {timeout:g} s")
+            errors.append(f"crawl timed out after {timeout:g} s and did not stop; killed")
     tail = _tail(log_path)
 
     articles, bad_lines = _read_articles(output)
@@ -116,13 +130,23 @@ def crawl_site(
         reason = stats.get("newswatch/output/error") or (
             os.strerror(errno.ENOSPC) if returncode == EXIT_NO_SPACE else "write failed")
         errors.insert(0, f"could not write the crawl's output in {workdir}: {reason}")
+    elif returncode == -signal.SIGALRM:
+        errors.insert(0, f"crawl timed out after {timeout:g} s and was stopped "
+                         f"{grace:g} s later, stuck")
     elif returncode:
         errors.insert(0, f"crawler exited with status {returncode}: {_last_line(tail)}")
+    elif stats.get("finish_reason") == "closespider_timeout":
+        failed = True
+        errors.insert(0, f"crawl timed out after {timeout:g} s")
+    elif stats.get("finish_reason") == "memusage_exceeded":
+        failed = True
+        errors[:0] = failure_reasons(stats)
     elif returncode == 0:
         reasons = failure_reasons(stats)
         failed = bool(reasons)
         if reasons and not errors:
             errors.extend(reasons)
+    errors.extend(budget_notes(stats))
     if failed:
         logger.warning("Crawl of %(site)s failed: %(errors)s\n%(problems)s",
                        {"site": site.name, "errors": "; ".join(errors),
@@ -161,11 +185,27 @@ def failure_reasons(stats: dict[str, Any]) -> list[str]:
     """Why a crawl that ran to its end counts as failed, judged by its stats; empty if not."""
     if not stats:
         return ["the crawl left no stats"]
+    if stats.get("finish_reason") == "memusage_exceeded":
+        peak = int(stats.get("memusage/max", 0)) // 1_048_576
+        return [f"the crawl was stopped at its memory limit, MEMUSAGE_LIMIT_MB (peak {peak} MiB)"]
     if not stats.get("newswatch/pages/ok"):
         return [f"no page could be fetched (finish reason: {stats.get('finish_reason')})"]
     if stats.get("newswatch/sources/requested") and not stats.get("newswatch/sources/ok"):
         return ["no feed, sitemap or section page could be read"]
     return []
+
+
+def budget_notes(stats: dict[str, Any]) -> list[str]:
+    """What the crawl left out to stay within its budget (:mod:`spiders.budget`), one line each."""
+    notes = []
+    if stats.get("newswatch/budget/max_pages"):
+        notes.append(f"stopped at max_pages={stats['newswatch/budget/max_pages']}: "
+                     f"{stats.get('newswatch/budget/dropped', 0)} more listing pages and "
+                     "articles not requested")
+    if stats.get("newswatch/budget/too_deep"):
+        notes.append(f"{stats['newswatch/budget/too_deep']} sitemaps nested deeper than "
+                     "NEWSWATCH_MAX_SITEMAP_DEPTH not read")
+    return notes
 
 
 def _child_env(database_url: str | None) -> dict[str, str]:
@@ -178,6 +218,7 @@ def _child_env(database_url: str | None) -> dict[str, str]:
     # Its log reaches the file as it is written: nothing is left to flush at exit, where a full
     # disk would turn the status that says so into Python's 120.
     env["PYTHONUNBUFFERED"] = "1"
+    env[PARENT_ENV] = str(os.getpid())
     if database_url:
         env["NEWSWATCH_DATABASE_URL"] = database_url
     return env

@@ -3,6 +3,9 @@
 ``StallServer``   accepts connections and never answers
 ``DripServer``    answers 200 with a large Content-Length, then one byte every ``interval`` s
 ``GarbageServer`` answers every connection with random bytes (not HTTP) and hangs up
+``ListingMaze``   a news site whose sitemap index lists itself in 300 spellings, whose
+                  ``/deep/N.xml`` indexes each list the next, endlessly, and whose feed lists
+                  ``feed_articles`` articles
 ``TcpProxy``      forwards a fixed loopback port to another address; ``stop()`` closes the port
                   and every connection through it (a database "gone"), ``start()`` reopens it;
                   ``cut_when(pattern)`` does both by itself when a client sends ``pattern``
@@ -19,10 +22,14 @@ import random
 import socket
 import threading
 import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-__all__ = ["DripServer", "GarbageServer", "StallServer", "TcpProxy", "descendants", "kill9",
-           "wait_until"]
+__all__ = ["DripServer", "GarbageServer", "ListingMaze", "StallServer", "TcpProxy",
+           "descendants", "kill9", "wait_until"]
 
 
 class _SocketServer:
@@ -116,6 +123,137 @@ class GarbageServer(_SocketServer):
         self._read_request(connection)
         connection.sendall(bytes(self._random.getrandbits(8) for _ in range(4096)))
         connection.close()
+
+
+class ListingMaze(ThreadingHTTPServer):
+    """A small news site with listings that never end, on 127.0.0.1.
+
+    ``/sitemap.xml``, under any query, is a sitemap index listing: its own address as asked
+    for, ``/sitemap.xml?v=1`` … ``?v=300``, the same address with a fragment and with an
+    upper-case scheme, and ``/news.xml``. ``/deep/N.xml`` is an index listing ``/deep/N+1.xml``
+    and ``/news.xml``. ``/news.xml`` is a Google News sitemap of ``news_articles`` articles,
+    ``/feed.xml`` an RSS feed of ``feed_articles``; articles are ``/a/N.html``, published
+    within the hour before ``now``. ``hits`` counts requests by path with their query;
+    ``delay`` (seconds) slows each article page.
+    """
+
+    VARIANTS = 300
+
+    def __init__(self, *, now: datetime, news_articles: int = 5, feed_articles: int = 20,
+                 delay: float = 0.0) -> None:
+        super().__init__(("127.0.0.1", 0), _MazeHandler)
+        self.now = now
+        self.news_articles = news_articles
+        self.feed_articles = feed_articles
+        self.delay = delay
+        self.hits: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def count(self, path: str) -> None:
+        with self._lock:
+            self.hits[path] += 1
+
+    def hits_under(self, prefix: str) -> int:
+        with self._lock:
+            return sum(n for path, n in self.hits.items() if path.startswith(prefix))
+
+    def __enter__(self) -> ListingMaze:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def page(self, path: str) -> tuple[str, str] | None:
+        """(content type, body) at ``path``, or None."""
+        base = self.base_url
+        route, _, query = path.partition("?")
+        if route == "/sitemap.xml":
+            own = base + path
+            urls = [own, *(f"{base}/sitemap.xml?v={n}" for n in range(1, self.VARIANTS + 1)),
+                    f"{own}#top", "HTTP" + own.removeprefix("http"), f"{base}/news.xml"]
+            return "application/xml", _index(urls)
+        if route.startswith("/deep/") and route.endswith(".xml"):
+            level = int(route.removeprefix("/deep/").removesuffix(".xml"))
+            return "application/xml", _index([f"{base}/deep/{level + 1}.xml", f"{base}/news.xml"])
+        if route == "/news.xml":
+            return "application/xml", self._news_sitemap()
+        if route == "/feed.xml":
+            return "application/rss+xml", self._feed()
+        if route.startswith("/a/") and route.endswith(".html"):
+            number = int(route.removeprefix("/a/").removesuffix(".html"))
+            if self.delay:
+                time.sleep(self.delay)
+            return "text/html; charset=utf-8", _article(number, self._published(number))
+        return None
+
+    def _published(self, number: int) -> datetime:
+        return self.now - timedelta(minutes=number % 60)
+
+    def _news_sitemap(self) -> str:
+        entries = "".join(
+            f"<url><loc>{self.base_url}/a/{n}.html</loc><news:news><news:title>Report {n}"
+            f"</news:title><news:publication_date>{self._published(n).isoformat()}"
+            "</news:publication_date></news:news></url>"
+            for n in range(1, self.news_articles + 1))
+        return ('<?xml version="1.0" encoding="UTF-8"?><urlset '
+                'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+                f"{entries}</urlset>")
+
+    def _feed(self) -> str:
+        items = "".join(
+            f"<item><title>Report {n}</title><link>{self.base_url}/a/{n}.html</link>"
+            f"<pubDate>{format_datetime(self._published(n))}</pubDate></item>"
+            for n in range(1, self.feed_articles + 1))
+        return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+                f"<title>Maze</title>{items}</channel></rss>")
+
+
+def _index(urls: list[str]) -> str:
+    entries = "".join(f"<sitemap><loc>{url.replace('&', '&amp;')}</loc></sitemap>"
+                      for url in urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}'
+            "</sitemapindex>")
+
+
+def _article(number: int, published: datetime) -> str:
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Report {number}</title><meta property="og:title" content="Report {number}">
+<meta property="article:published_time" content="{published.astimezone(UTC).isoformat()}">
+</head><body><article><h1>Report {number}</h1>
+<p>The harbour authority said on Tuesday that report number {number} on the state of the
+northern breakwater found cracks along most of its length after the winter storms.</p>
+<p>Engineers will close the outer berths while repairs go ahead, which the authority expects
+to last until the end of the summer season, at a cost it has not yet disclosed.</p>
+</article></body></html>"""
+
+
+class _MazeHandler(BaseHTTPRequestHandler):
+    server: ListingMaze
+
+    def do_GET(self) -> None:
+        self.server.count(self.path)
+        found = self.server.page(self.path)
+        if found is None:
+            self.send_error(404)
+            return
+        content_type, text = found
+        body = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 class TcpProxy:

@@ -1,5 +1,8 @@
 """kill -9 on a bad day: a crawl child mid-crawl, then ``newswatch run`` itself mid-delivery.
 
+And a ``newswatch run`` killed mid-crawl leaves nothing behind: its crawl child and the
+temporary Prefect server it started are gone 5 s later.
+
 The first run loses one site's crawl child to SIGKILL while it is fetching, goes on, and is
 itself killed while a digest is on the wire. The next run completes; then every article is
 stored exactly once and every match is delivered, except the rows of the digest in flight: the
@@ -14,8 +17,9 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +29,7 @@ from sqlalchemy import func, select
 from bench.corpus import Corpus, serve_corpus
 from store.db import forget_databases, session_factory
 from store.models import Article, CrawlRun, Delivery, DeliveryState, Match
-from tests.faults.servers import descendants, kill9, wait_until
+from tests.faults.servers import ListingMaze, descendants, kill9, wait_until
 
 ARTICLES = 40
 CRAWL = {"settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
@@ -152,3 +156,43 @@ def send_after_lease(database_url: str, channels: dict[str, str]) -> None:
     later = utcnow() + CLAIM_LEASE + timedelta(minutes=1)
     report = dispatch_due(session_factory(database_url), channels, clock=lambda: later)
     assert report.sent and not report.failed, report
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for init to reap it has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_kill9_of_a_run_leaves_no_process_it_started(tmp_path, sqlite_url):
+    """No Prefect server to report to: the run starts Prefect's temporary server itself."""
+    with ListingMaze(now=datetime.now(UTC), delay=1.0) as slow:
+        config = tmp_path / "newswatch.yaml"
+        config.write_text(yaml.safe_dump({
+            "database": sqlite_url,
+            "crawl": {"settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
+                                   "CONCURRENT_REQUESTS_PER_DOMAIN": 1}, "timeout": "10m"},
+            "sites": [{"name": "slow", "feeds": [f"{slow.base_url}/feed.xml"]}],
+        }))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env["NEWSWATCH_HOME"] = str(tmp_path)
+        command = Path(sys.executable).with_name("newswatch")
+        with (tmp_path / "run.log").open("wb") as log:
+            run = subprocess.Popen([str(command), "run", "--config", str(config)], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until(lambda: slow.hits_under("/a/") >= 2, timeout=240,
+                       what="the crawl to fetch articles")
+            started = descendants(run.pid)
+            kinds = {kind for kind in ("spiders.crawl", "uvicorn", "spiders/lifeline.py")
+                     if any(kind in command for _, command in started)}
+            assert kinds == {"spiders.crawl", "uvicorn", "spiders/lifeline.py"}, started
+        finally:
+            kill9(run.pid)
+            run.wait(timeout=30)
+        time.sleep(5)
+        left = [(pid, command) for pid, command in started if alive(pid)]
+        assert not left, f"still alive 5 s after kill -9 of newswatch run: {left}"

@@ -8,6 +8,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import TimeoutError
 
+from spiders.budget import OverBudget
 from spiders.conditional import ConditionalRequestMiddleware
 from spiders.validators import DatabaseValidators, Record, Validators
 
@@ -122,7 +123,7 @@ def test_nothing_is_saved_when_the_crawl_ended_early(reason):
     assert store.saved == []
 
 
-@pytest.mark.parametrize("failure", ["status 503", "status 429", "timeout"])
+@pytest.mark.parametrize("failure", ["status 503", "status 429", "timeout", "max_pages"])
 def test_a_listing_whose_article_failed_for_now_is_not_trusted(failure):
     store = FakeStore()
     middleware, stats = make(store)
@@ -131,6 +132,8 @@ def test_a_listing_whose_article_failed_for_now_is_not_trusted(failure):
     article = Request(ARTICLE, meta={"newswatch_article": True, "newswatch_via": FEED})
     if failure == "timeout":
         middleware.process_exception(article, TimeoutError())
+    elif failure == "max_pages":  # left out to keep the budget: the next crawl asks for it
+        middleware.process_exception(article, OverBudget("over max_pages=5"))
     else:
         middleware.process_response(article, response(article, int(failure.split()[1])))
 

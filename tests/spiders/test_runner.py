@@ -93,6 +93,21 @@ def test_timeout_kills_and_fails_the_crawl(tmp_path, base_url):
     assert result.errors == ("crawl timed out after 0.2 s",)
 
 
+def test_the_crawl_child_keeps_its_memory_limit(tmp_path, fast_settings, base_url):
+    site = SiteSpec(name="greedy", feeds=(f"{base_url}/courier/rss.xml",))
+    roomy = crawl_site(site, workdir=tmp_path / "roomy", settings=fast_settings, timeout=120)
+    assert roomy.stats["memusage/max"] > 1_048_576  # Scrapy's MemoryUsage runs in the child
+    assert not roomy.failed
+
+    tight = crawl_site(site, workdir=tmp_path / "tight", timeout=120,
+                       settings={**fast_settings, "MEMUSAGE_LIMIT_MB": 1})
+
+    assert tight.failed
+    assert tight.stats["finish_reason"] == "memusage_exceeded"
+    assert tight.errors[0].startswith(
+        "the crawl was stopped at its memory limit, MEMUSAGE_LIMIT_MB (peak "), tight.errors
+
+
 @pytest.mark.parametrize(("stats", "reasons"), [
     ({}, ["the crawl left no stats"]),
     ({"finish_reason": "finished"}, ["no page could be fetched (finish reason: finished)"]),

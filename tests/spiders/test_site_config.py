@@ -38,8 +38,17 @@ def test_max_age_default_zero_and_duration(value, seconds):
     assert config(site).sites[0].spec().max_age == seconds
 
 
+def test_max_pages_reaches_the_spec_and_the_crawl_child():
+    assert config({}).sites[0].spec().max_pages is None  # NEWSWATCH_MAX_PAGES applies
+    spec = config({"max_pages": 5}).sites[0].spec()
+    assert spec.max_pages == 5
+    assert SiteSpec.from_dict(spec.to_dict()) == spec
+
+
 @pytest.mark.parametrize(("site", "message"), [
     ({"max_age": "soon"}, "sites[0].max_age: 'soon' is not a duration"),
+    ({"max_pages": 0}, "sites[0].max_pages: "),
+    ({"max_pages": "many"}, "sites[0].max_pages: "),
     ({"article_urls": ["/news/(\\d+"]}, "sites[0].article_urls: '/news/(\\\\d+' is not a "
                                         "regular expression"),
 ])
