@@ -26,6 +26,11 @@ from tests.conftest import POSTGRES_URL
 STARTUP_S = 180
 
 
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
 def prefect_database(backend: str) -> str | None:
     """Prefect's own database for the server: None (SQLite in its home) or a PostgreSQL one
     beside the test app database (``..._prefect``), made empty."""
@@ -66,6 +71,11 @@ def test_ui_starts_the_server_prints_its_address_and_stops_on_sigterm(tmp_path, 
         assert f"(home {tmp_path / 'prefect'})" in line
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=10) as answer:
             assert answer.status == 200
+        # The UI finds the API where it really is, not on Prefect's default port.
+        assert get_json(f"http://127.0.0.1:{port}/ui-settings")["api_url"] == (
+            f"http://127.0.0.1:{port}/api")
+        ui_settings = get_json(f"http://127.0.0.1:{port}/api/admin/settings")["server"]["ui"]
+        assert ui_settings["show_promotional_content"] is False
         record = json.loads((tmp_path / "prefect" / "server.json").read_text())
         assert record["api_url"] == f"http://127.0.0.1:{port}/api"
         sqlite_file = tmp_path / "prefect" / "prefect.db"
