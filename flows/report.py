@@ -28,6 +28,7 @@ from store.outbox import NewMatch
 
 MATCHES_KEY = "newswatch-new-matches"
 _ERRORS_SHOWN = 3
+_SITES_NAMED = 5  # failed sites named in the first line of a run's state message
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,11 +44,18 @@ class RunSummary:
 
     @property
     def failures(self) -> list[str]:
-        lines = [
-            f"site {s.site}: {s.errors[0] if s.errors else 'crawl failed'}"
-            for s in self.sites
-            if s.failed
-        ]
+        """What failed, a line each: first how many sites failed, then each failed site (when
+        more than one did) and each channel that failed."""
+        failed = [s for s in self.sites if s.failed]
+        lines = []
+        if len(failed) == 1:
+            lines.append(f"1 of {len(self.sites)} sites failed: {_site_failure(failed[0])}")
+        elif failed:
+            names = [s.site for s in failed[:_SITES_NAMED]]
+            if len(failed) > _SITES_NAMED:
+                names.append(f"and {len(failed) - _SITES_NAMED} more")
+            lines.append(f"{len(failed)} of {len(self.sites)} sites failed: {', '.join(names)}")
+            lines += [f"site {_site_failure(s)}" for s in failed]
         lines += [f"channel {c.channel} ({c.about}): {c.error}" for c in self.deliveries.failed]
         return lines
 
@@ -63,6 +71,10 @@ class RunSummary:
             line += (f"; the database was unavailable for a moment, and "
                      f"{', '.join(self.database_retries)} tried again")
         return line
+
+
+def _site_failure(site: SiteOutcome) -> str:
+    return f"{site.site}: {site.errors[0] if site.errors else 'crawl failed'}"
 
 
 def report_key(scope: str) -> str:

@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import flow_run as current_flow_run
 from prefect.runtime import task_run as current_task_run
-from prefect.states import State
+from prefect.states import Failed, State
 from prefect.tasks import Task, exponential_backoff
 
 from alerts.dispatch import DispatchReport, dispatch_due
@@ -57,8 +57,9 @@ class SiteOutcome:
 
 
 @task(name="crawl", task_run_name="crawl-{site.name}", cache_policy=NO_CACHE)
-def crawl(site: SiteConfig, config: Config) -> CrawlResult:
-    """Crawl one site in a child Scrapy process; a broken site comes back failed, not raised.
+def crawl(site: SiteConfig, config: Config) -> CrawlResult | State:
+    """Crawl one site in a child Scrapy process. A broken site's task ends Failed with the
+    reason, its CrawlResult still the task's result, so the run stores and reports it.
 
     While it runs, a progress artifact of the task run shows pages fetched out of pages queued.
     """
@@ -84,6 +85,9 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult:
         logger.warning("%s: %s", site.name, error)
     summary = {k: v for k, v in sorted(stats.items()) if not isinstance(v, list | dict)}
     logger.info("%s: Scrapy stats:\n%s", site.name, pprint.pformat(summary, sort_dicts=False))
+    if result.failed:
+        reason = result.errors[0] if result.errors else "crawl failed"
+        return Failed(message=f"{site.name}: {reason}", data=result)
     return result
 
 
