@@ -21,6 +21,7 @@ from alerts.dispatch import DispatchReport
 from alerts.safetext import escape_gfm, safe_url
 from flows.config import Config
 from flows.tasks import SiteOutcome
+from flows.wording import counted
 from store.db import session_factory
 from store.health import HealthChange, SiteCheck, bad_streak, broken_sites
 from store.models import Article, Delivery, DeliveryKind, DeliveryState
@@ -63,7 +64,9 @@ class RunSummary:
     def headline(self) -> str:
         new = sum(s.new for s in self.sites)
         sent = sum(c.stories for c in self.deliveries.sent if c.kind == DeliveryKind.ALERT)
-        line = f"{new} new articles, {len(self.matches)} new matches, {sent} alerts sent"
+        line = (f"{counted(new, 'new article')}, "
+                f"{counted(len(self.matches), 'new match', 'new matches')}, "
+                f"{counted(sent, 'alert')} sent")
         for change in self.health:
             said = "looks broken" if change.kind == "broken" else "recovered"
             line += f"; site {change.site} {said}"
@@ -184,6 +187,8 @@ def _health(check: SiteCheck, streak: int, broken, after: int) -> str:
     problem = check.problem
     if problem is None:
         return "ok"
+    if check.failed:
+        problem = "the crawl failed"  # why is in the errors column, said once
     if broken is not None and broken.broken_since:
         return f"**broken** since {broken.broken_since:%Y-%m-%d %H:%M} UTC: {_cell(problem)}"
     return f"bad run {min(streak, after)}/{after}: {_cell(problem)}"
@@ -211,8 +216,10 @@ def _deliveries_section(report: DispatchReport, queued: dict[str, int]) -> list[
     sent = sum(c.stories for c in digests)
     failed = sum(c.stories for c in report.failed if c.kind == DeliveryKind.ALERT)
     pending, retrying = queued.get(DeliveryState.PENDING, 0), queued.get(DeliveryState.FAILED, 0)
-    lines = ["", "## Deliveries", "", f"- sent: {sent} stories in {len(digests)} digests"]
-    lines.append(f"- failed: {failed} stories (they stay in the outbox and are retried)")
+    lines = ["", "## Deliveries", "",
+             f"- sent: {counted(sent, 'story', 'stories')} in {counted(len(digests), 'digest')}"]
+    lines.append(f"- failed: {counted(failed, 'story', 'stories')} "
+                 "(they stay in the outbox and are retried)")
     lines.append(f"- pending: {pending} not due yet, {retrying} waiting to retry")
     if report.expired:
         lines.append(f"- expired unsent: {report.expired}")

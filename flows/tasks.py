@@ -25,6 +25,7 @@ from prefect.tasks import Task, exponential_backoff
 from alerts.dispatch import DispatchReport, dispatch_due
 from alerts.watching import match_pending
 from flows.config import Config, SiteConfig, parse_duration
+from flows.wording import counted
 from spiders.handoff import CrawlProgress
 from spiders.items import CrawlResult
 from spiders.runner import crawl_site
@@ -188,8 +189,9 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
     )
     copies = sum(1 for s in saved if s.copy_of is not None)
     get_run_logger().info(
-        "%s: %d new (%d copies of stored stories), %d updated articles",
-        result.site, outcome.new, copies, outcome.updated,
+        "%s: %d new (%s of stored stories), %s",
+        result.site, outcome.new, counted(copies, "copy", "copies"),
+        counted(outcome.updated, "updated article"),
     )
     return outcome
 

@@ -130,7 +130,7 @@ def test_articles_a_dead_run_stored_but_never_matched_alert_in_the_next_run(
     result = newswatch("run", "--config", config, "--site", "courier")
 
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "0 new articles, 1 new matches, 1 alerts sent" in result.stdout
+    assert "0 new articles, 1 new match, 1 alert sent" in result.stdout
     assert len(http_receiver.requests) == 1
     assert http_receiver.requests[0].json["title"].startswith("putin-visit:")
     with session_factory(sqlite_url)() as session:
