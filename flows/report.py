@@ -21,6 +21,7 @@ from alerts.dispatch import DispatchReport
 from alerts.safetext import escape_gfm, safe_url
 from flows.config import Config
 from flows.tasks import SiteOutcome
+from flows.wording import counted
 from store.db import session_factory
 from store.health import HealthChange, SiteCheck, bad_streak, broken_sites
 from store.models import Article, Delivery, DeliveryKind, DeliveryState
@@ -28,6 +29,7 @@ from store.outbox import NewMatch
 
 MATCHES_KEY = "newswatch-new-matches"
 _ERRORS_SHOWN = 3
+_SITES_NAMED = 5  # failed sites named in the first line of a run's state message
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,11 +45,18 @@ class RunSummary:
 
     @property
     def failures(self) -> list[str]:
-        lines = [
-            f"site {s.site}: {s.errors[0] if s.errors else 'crawl failed'}"
-            for s in self.sites
-            if s.failed
-        ]
+        """What failed, a line each: first how many sites failed, then each failed site (when
+        more than one did) and each channel that failed."""
+        failed = [s for s in self.sites if s.failed]
+        lines = []
+        if len(failed) == 1:
+            lines.append(f"1 of {len(self.sites)} sites failed: {_site_failure(failed[0])}")
+        elif failed:
+            names = [s.site for s in failed[:_SITES_NAMED]]
+            if len(failed) > _SITES_NAMED:
+                names.append(f"and {len(failed) - _SITES_NAMED} more")
+            lines.append(f"{len(failed)} of {len(self.sites)} sites failed: {', '.join(names)}")
+            lines += [f"site {_site_failure(s)}" for s in failed]
         lines += [f"channel {c.channel} ({c.about}): {c.error}" for c in self.deliveries.failed]
         return lines
 
@@ -55,7 +64,9 @@ class RunSummary:
     def headline(self) -> str:
         new = sum(s.new for s in self.sites)
         sent = sum(c.stories for c in self.deliveries.sent if c.kind == DeliveryKind.ALERT)
-        line = f"{new} new articles, {len(self.matches)} new matches, {sent} alerts sent"
+        line = (f"{counted(new, 'new article')}, "
+                f"{counted(len(self.matches), 'new match', 'new matches')}, "
+                f"{counted(sent, 'alert')} sent")
         for change in self.health:
             said = "looks broken" if change.kind == "broken" else "recovered"
             line += f"; site {change.site} {said}"
@@ -63,6 +74,10 @@ class RunSummary:
             line += (f"; the database was unavailable for a moment, and "
                      f"{', '.join(self.database_retries)} tried again")
         return line
+
+
+def _site_failure(site: SiteOutcome) -> str:
+    return f"{site.site}: {site.errors[0] if site.errors else 'crawl failed'}"
 
 
 def report_key(scope: str) -> str:
@@ -172,6 +187,8 @@ def _health(check: SiteCheck, streak: int, broken, after: int) -> str:
     problem = check.problem
     if problem is None:
         return "ok"
+    if check.failed:
+        problem = "the crawl failed"  # why is in the errors column, said once
     if broken is not None and broken.broken_since:
         return f"**broken** since {broken.broken_since:%Y-%m-%d %H:%M} UTC: {_cell(problem)}"
     return f"bad run {min(streak, after)}/{after}: {_cell(problem)}"
@@ -199,8 +216,10 @@ def _deliveries_section(report: DispatchReport, queued: dict[str, int]) -> list[
     sent = sum(c.stories for c in digests)
     failed = sum(c.stories for c in report.failed if c.kind == DeliveryKind.ALERT)
     pending, retrying = queued.get(DeliveryState.PENDING, 0), queued.get(DeliveryState.FAILED, 0)
-    lines = ["", "## Deliveries", "", f"- sent: {sent} stories in {len(digests)} digests"]
-    lines.append(f"- failed: {failed} stories (they stay in the outbox and are retried)")
+    lines = ["", "## Deliveries", "",
+             f"- sent: {counted(sent, 'story', 'stories')} in {counted(len(digests), 'digest')}"]
+    lines.append(f"- failed: {counted(failed, 'story', 'stories')} "
+                 "(they stay in the outbox and are retried)")
     lines.append(f"- pending: {pending} not due yet, {retrying} waiting to retry")
     if report.expired:
         lines.append(f"- expired unsent: {report.expired}")

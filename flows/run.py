@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from prefect import flow
+from prefect.exceptions import FailedRun
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
@@ -30,6 +33,26 @@ def run_scope(sites: list[str] | None) -> str:
     return scope
 
 
+class _ChosenFailure(logging.Filter):
+    """Drops the traceback Prefect's engine logs for a Failed state the flow returned itself
+    ("Engine execution exited with unexpected exception … FailedRun"): the state's message
+    already says what failed; an exception the flow raised keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, FailedRun) and record.getMessage().startswith("Engine"))
+
+
+_CHOSEN_FAILURE = _ChosenFailure()
+
+
+def _quiet_chosen_failures() -> None:
+    """Install the filter on Prefect's flow run logger of this process, once."""
+    logger = logging.getLogger("prefect.flow_runs")
+    if _CHOSEN_FAILURE not in logger.filters:
+        logger.addFilter(_CHOSEN_FAILURE)
+
+
 def _run_name() -> str:
     return "run-" + run_scope(flow_run.parameters.get("sites"))
 
@@ -42,6 +65,7 @@ def newswatch_run(config_path: str | None = None, sites: list[str] | None = None
     (per site counts and health, new stories per watch, deliveries) is an artifact of the run.
     `config_path` defaults to $NEWSWATCH_CONFIG, else newswatch.yaml; `sites` to every site.
     """
+    _quiet_chosen_failures()
     config = load_config(config_path)
     selected = [config.site(name) for name in sites] if sites else list(config.sites)
     try:
@@ -64,11 +88,10 @@ def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) ->
     for future in as_completed(list(crawls.values())):
         name = site_of[future.task_run_id]
         future.wait()  # done, but its final state may not be read back yet
-        state = future.state
-        if state.is_completed():
-            result = future.result()
-        else:
-            error = f"crawl crashed: {state.message or 'unknown error'}"
+        # A failed site's task ends Failed with its CrawlResult; a task that died, its error.
+        result = future.result(raise_on_failure=False)
+        if not isinstance(result, CrawlResult):
+            error = f"crawl crashed: {future.state.message or 'unknown error'}"
             result = CrawlResult(site=name, failed=True, errors=(error,))
         # quote: Prefect would walk every article of the result looking for futures; the
         # crawl it came from, crashed or not, is named in wait_for instead, for the run's graph.
@@ -93,7 +116,7 @@ def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) ->
     )
     publish_report(summary, config)
     if summary.failures:
-        return Failed(message="\n".join(summary.failures), data=summary)
+        return Failed(message="\n".join(summary.failures))
     return Completed(message=summary.headline, data=summary)
 
 
@@ -102,6 +125,7 @@ def newswatch_deliver(config_path: str | None = None) -> State:
     """Send the digests that are due: daily and weekly digests at their slot, and deliveries
     that failed before and are due for another try. Site runs send instant alerts themselves.
     """
+    _quiet_chosen_failures()
     config = load_config(config_path)
     try:
         session_factory(config.database)
@@ -112,5 +136,5 @@ def newswatch_deliver(config_path: str | None = None) -> State:
         return Failed(message=database_problem(config.database, exc))
     publish_report(summary, config)
     if summary.failures:
-        return Failed(message="\n".join(summary.failures), data=summary)
+        return Failed(message="\n".join(summary.failures))
     return Completed(message=summary.headline, data=summary)

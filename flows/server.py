@@ -38,6 +38,7 @@ __all__ = [
     "local_server",
     "prefect_home",
     "running_server",
+    "server_settings",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -101,8 +102,7 @@ def local_server(
         return
     home = prefect_home()
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(home)}
-    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    env = {**os.environ, **server_settings(host, port, url), "PREFECT_HOME": str(home)}
     env.pop("PREFECT_API_URL", None)
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", host,
                "--port", str(port)]
@@ -122,6 +122,28 @@ def local_server(
         _stop(process)
         if output:
             output.close()
+
+
+def server_settings(host: str, port: int, url: str) -> dict[str, str]:
+    """The child server's Prefect settings: its real address, and Newswatch's choices.
+
+    The UI asks ``/ui-settings`` where the API is; without its own host and port the server
+    answers Prefect's default ``:4200`` and the UI on any other port shows no runs. A UI API
+    URL the user set (a proxy in front, say) is kept.
+    """
+    settings = {"PREFECT_SERVER_API_HOST": host, "PREFECT_SERVER_API_PORT": str(port)}
+    if not ({"PREFECT_UI_API_URL", "PREFECT_SERVER_UI_API_URL"} & os.environ.keys()):
+        settings["PREFECT_UI_API_URL"] = f"{url}/api"
+    for name, value in _SERVER_DEFAULTS.items():
+        settings[name] = os.environ.get(name, value)
+    return settings
+
+
+# Prefect settings of the servers Newswatch starts, unless the user set them otherwise.
+_SERVER_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",  # upgrade prompts, marketing panels
+}
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:

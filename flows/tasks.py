@@ -19,12 +19,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import flow_run as current_flow_run
 from prefect.runtime import task_run as current_task_run
-from prefect.states import State
+from prefect.states import Failed, State
 from prefect.tasks import Task, exponential_backoff
 
 from alerts.dispatch import DispatchReport, dispatch_due
 from alerts.watching import match_pending
 from flows.config import Config, SiteConfig, parse_duration
+from flows.wording import counted
 from spiders.handoff import CrawlProgress
 from spiders.items import CrawlResult
 from spiders.runner import crawl_site
@@ -57,8 +58,9 @@ class SiteOutcome:
 
 
 @task(name="crawl", task_run_name="crawl-{site.name}", cache_policy=NO_CACHE)
-def crawl(site: SiteConfig, config: Config) -> CrawlResult:
-    """Crawl one site in a child Scrapy process; a broken site comes back failed, not raised.
+def crawl(site: SiteConfig, config: Config) -> CrawlResult | State:
+    """Crawl one site in a child Scrapy process. A broken site's task ends Failed with the
+    reason, its CrawlResult still the task's result, so the run stores and reports it.
 
     While it runs, a progress artifact of the task run shows pages fetched out of pages queued.
     """
@@ -84,6 +86,9 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult:
         logger.warning("%s: %s", site.name, error)
     summary = {k: v for k, v in sorted(stats.items()) if not isinstance(v, list | dict)}
     logger.info("%s: Scrapy stats:\n%s", site.name, pprint.pformat(summary, sort_dicts=False))
+    if result.failed:
+        reason = result.errors[0] if result.errors else "crawl failed"
+        return Failed(message=f"{site.name}: {reason}", data=result)
     return result
 
 
@@ -184,8 +189,9 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
     )
     copies = sum(1 for s in saved if s.copy_of is not None)
     get_run_logger().info(
-        "%s: %d new (%d copies of stored stories), %d updated articles",
-        result.site, outcome.new, copies, outcome.updated,
+        "%s: %d new (%s of stored stories), %s",
+        result.site, outcome.new, counted(copies, "copy", "copies"),
+        counted(outcome.updated, "updated article"),
     )
     return outcome
 

@@ -60,13 +60,17 @@ def test_a_run_publishes_its_report_and_new_matches(
     courier_row = next(line for line in report.splitlines() if line.startswith("| courier |"))
     assert "| 5/5 |" in courier_row and "| ok |" in courier_row
     erroring_row = next(line for line in report.splitlines() if line.startswith("| erroring |"))
-    assert "bad run 1/3: the crawl failed" in erroring_row and "HTTP 500" in erroring_row
+    assert "| bad run 1/3: the crawl failed |" in erroring_row
+    assert erroring_row.count("HTTP 500") == 1, erroring_row  # said once, under errors
     # Per watch: the new story with its link. Deliveries: what went out.
     putin = next(row for row in table if row["watch"] == "putin-visit")
     assert "### putin-visit" in report
     assert f"]({'<'}{putin['url']}>)" in report
     assert putin["site"] == "courier" and "Putin" in putin["headline"]
     assert "- putin-visit → hook: sent 1 story" in report
+    assert "0 new articles" not in report and "1 new match, 1 alert sent" in report
+    assert "- sent: 1 story in 1 digest\n" in report
+    assert "- failed: 0 stories (" in report
     assert len(http_receiver.requests) == 1
 
     # Each crawl showed its progress; a finished one shows 100 %.

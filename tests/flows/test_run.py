@@ -64,9 +64,10 @@ def test_run_alerts_once_and_broken_sites_fail_alone(
     first = newswatch("run", "--config", config)
     assert first.returncode == 1, first.stderr[-3000:]
     failures = first.stderr.split("newswatch: the run failed:\n")[1].splitlines()
-    assert len(failures) == 2, failures
-    assert failures[0].startswith("  site erroring: ") and "HTTP 500" in failures[0]
-    assert failures[1].startswith("  site unreachable: ") and "refused" in failures[1]
+    assert len(failures) == 3, failures
+    assert failures[0] == "  2 of 4 sites failed: erroring, unreachable"
+    assert failures[1].startswith("  site erroring: ") and "HTTP 500" in failures[1]
+    assert failures[2].startswith("  site unreachable: ") and "refused" in failures[2]
 
     # One digest per channel, carrying the Putin story and not the "Read More" decoy.
     assert len(http_receiver.requests) == 1
@@ -129,7 +130,7 @@ def test_articles_a_dead_run_stored_but_never_matched_alert_in_the_next_run(
     result = newswatch("run", "--config", config, "--site", "courier")
 
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "0 new articles, 1 new matches, 1 alerts sent" in result.stdout
+    assert "0 new articles, 1 new match, 1 alert sent" in result.stdout
     assert len(http_receiver.requests) == 1
     assert http_receiver.requests[0].json["title"].startswith("putin-visit:")
     with session_factory(sqlite_url)() as session:
@@ -201,3 +202,40 @@ def test_the_crawl_child_gets_no_secret_from_the_environment(tmp_path, sqlite_ur
     assert seen["NEWSWATCH_DATABASE_URL"] == sqlite_url
     assert seen["PATH"] == os.environ["PATH"]
     assert run.returncode == 1  # the killed crawl failed its site
+
+
+def test_a_dead_site_fails_its_crawl_task_and_the_run_says_how_many_failed(
+    tmp_path, sqlite_url, sample_site, newswatch
+):
+    from prefect import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
+
+    from tests.flows.test_report import latest_run_of
+
+    config = write_config(tmp_path, sqlite_url, sample_site, {})
+    spec = yaml.safe_load(Path(config).read_text())
+    spec["sites"].append({"name": "deadsite",
+                          "feeds": [f"http://127.0.0.1:{closed_port()}/rss.xml"]})
+    Path(config).write_text(yaml.safe_dump(spec))
+
+    result = newswatch("run", "--config", config)
+
+    assert result.returncode == 1, result.stderr[-3000:]
+    with get_client(sync_client=True) as client:
+        run = latest_run_of(client, "run-all-sites", config)
+        task_runs = client.read_task_runs(
+            task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[run.id]))
+        )
+    states = {t.name: t.state for t in task_runs}
+    # The failure sits on the task where it happened; every later step still ran.
+    dead = states["crawl-deadsite"]
+    assert dead.is_failed() and dead.message.startswith("deadsite: "), dead
+    assert "refused" in dead.message.lower(), dead.message
+    others = {name: state.name for name, state in states.items() if name != "crawl-deadsite"}
+    assert set(others.values()) == {"Completed"}, others
+    assert {"crawl-courier", "crawl-ledger", "store-deadsite", "match-watches",
+            "deliver-alerts", "publish-report"} <= set(others)
+    # The run's state says how much failed, and what.
+    assert run.state.is_failed()
+    assert run.state.message.startswith("1 of 3 sites failed: deadsite: "), run.state.message
+    assert result.stderr.splitlines()[-1] == f"  {run.state.message}"

@@ -150,3 +150,49 @@ def test_scheduled_digests_get_a_deployment_at_their_slots(tmp_path):
     assert made["courier"].parameters == {
         "config_path": str(tmp_path / "newswatch.yaml"), "sites": ["courier"]
     }
+
+
+def test_a_failed_site_run_logs_its_failure_without_a_traceback(
+    tmp_path, sqlite_url, sample_site, prefect_api_url
+):
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from tests.flows.test_run import closed_port
+
+    config = Path(serve_config(tmp_path, sqlite_url, sample_site, "json://127.0.0.1:9/hook"))
+    spec = yaml.safe_load(config.read_text())
+    spec["sites"] = [{"name": "deadsite", "feeds": [f"http://127.0.0.1:{closed_port()}/rss.xml"],
+                      "every": "7m"}]
+    config.write_text(yaml.safe_dump(spec))
+    env = {**os.environ, "PREFECT_API_URL": prefect_api_url, "NEWSWATCH_HOME": str(tmp_path),
+           "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    log = (tmp_path / "serve.log").open("w")
+    served = subprocess.Popen(
+        [str(Path(sys.executable).with_name("newswatch")), "serve", "--config", str(config)],
+        env=env, stdout=log, stderr=log,
+    )
+    try:
+        deadline = time.monotonic() + SERVE_STARTUP_S
+        while "deadsite" not in served_deployments():
+            assert served.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "serve registered no deployment in time"
+            time.sleep(0.5)
+        run = run_deployment("newswatch-run/deadsite", timeout=120, poll_interval=1)
+        served.send_signal(signal.SIGTERM)
+        served.wait(timeout=30)
+    finally:
+        if served.poll() is None:
+            served.kill()
+            served.wait()
+        log.close()
+
+    assert run.state.is_failed(), run.state
+    assert run.state.message.startswith("1 of 1 sites failed: deadsite: "), run.state.message
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
+    text = "\n".join(entry.message for entry in logs)
+    assert "deadsite" in text  # the crawl task's warning is there
+    assert "Traceback" not in text and "Unexpected result" not in text, text
+    assert not [entry.message for entry in logs if entry.level >= 40
+                and "Engine execution exited" in entry.message]
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -24,6 +25,11 @@ from flows.server import free_port
 from tests.conftest import POSTGRES_URL
 
 STARTUP_S = 180
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.loads(answer.read())
 
 
 def prefect_database(backend: str) -> str | None:
@@ -66,6 +72,11 @@ def test_ui_starts_the_server_prints_its_address_and_stops_on_sigterm(tmp_path, 
         assert f"(home {tmp_path / 'prefect'})" in line
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=10) as answer:
             assert answer.status == 200
+        # The UI finds the API where it really is, not on Prefect's default port.
+        assert get_json(f"http://127.0.0.1:{port}/ui-settings")["api_url"] == (
+            f"http://127.0.0.1:{port}/api")
+        ui_settings = get_json(f"http://127.0.0.1:{port}/api/admin/settings")["server"]["ui"]
+        assert ui_settings["show_promotional_content"] is False
         record = json.loads((tmp_path / "prefect" / "server.json").read_text())
         assert record["api_url"] == f"http://127.0.0.1:{port}/api"
         sqlite_file = tmp_path / "prefect" / "prefect.db"
@@ -181,3 +192,92 @@ def test_ui_on_every_address_asks_for_the_password(tmp_path):
         if ui.poll() is None:
             ui.kill()
             ui.wait()
+
+
+# -- the UI in a browser ----------------------------------------------------------------------
+
+#: Where the check saves its screenshots; the README's are made with
+#: ``NEWSWATCH_UI_SCREENSHOTS=docs .venv/bin/python -m pytest tests/flows/test_ui.py -k browser``.
+SCREENSHOTS = os.environ.get("NEWSWATCH_UI_SCREENSHOTS")
+_UI_WAIT_MS = 20_000  # virtual time the page gets to load and ask the API
+
+
+def open_in_chromium(url: str, work: Path, *, screenshot: Path | None = None) -> str:
+    """The page's DOM once its scripts ran, as headless Chromium shows it; or a PNG of it."""
+    from tests.alerts.browser import _FLAGS, require_chromium
+
+    action = [f"--screenshot={screenshot.resolve()}"] if screenshot else ["--dump-dom"]
+    done = subprocess.run(
+        [require_chromium(), *_FLAGS, f"--user-data-dir={work / 'chromium'}",
+         "--window-size=1400,1000", f"--virtual-time-budget={_UI_WAIT_MS}", *action, url],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def post_json(url: str, body: dict) -> list[dict]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def test_the_ui_in_a_browser_shows_the_run_its_failed_task_and_its_report(
+    tmp_path, sqlite_url, sample_site
+):
+    from tests.alerts.browser import require_chromium
+    from tests.flows.test_run import closed_port, write_config
+
+    require_chromium()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["NEWSWATCH_HOME"] = str(tmp_path / "home")
+    command = str(Path(sys.executable).with_name("newswatch"))
+    ui = subprocess.Popen([command, "ui", "--port", str(port)], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        for line in ui.stdout:
+            if line.startswith("newswatch: Prefect UI at"):
+                break
+            assert time.monotonic() < deadline
+        config = Path(write_config(tmp_path, sqlite_url, sample_site, {}))
+        spec = yaml.safe_load(config.read_text())
+        spec["sites"].append({"name": "deadsite",
+                              "feeds": [f"http://127.0.0.1:{closed_port()}/rss.xml"]})
+        config.write_text(yaml.safe_dump(spec))
+        run = subprocess.run([command, "run", "--config", str(config)], env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 1, run.stderr[-3000:]  # it reported to the server of `ui`
+
+        [flow_run] = post_json(f"{base}/api/flow_runs/filter", {})
+        report = next(a for a in post_json(f"{base}/api/artifacts/filter", {})
+                      if a["key"] == "newswatch-report-all-sites")
+        run_page = f"{base}/runs/flow-run/{flow_run['id']}"
+        report_page = f"{base}/artifacts/artifact/{report['id']}"
+
+        runs = open_in_chromium(f"{base}/runs", tmp_path)
+        assert "run-all-sites" in runs and "Oops" not in runs
+        page = open_in_chromium(run_page, tmp_path)
+        assert "1 of 3 sites failed: deadsite: " in page
+        assert "crawl-deadsite" in page
+        shown = open_in_chromium(report_page, tmp_path)
+        table = shown[shown.index("<table"):shown.index("</table>")]
+        for cell in (">site<", ">courier<", ">ledger<", ">deadsite<", "Connection refused"):
+            assert cell in table, cell
+
+        pictures = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
+        pictures.mkdir(parents=True, exist_ok=True)
+        for name, url in (("prefect-ui-run.png", run_page), ("prefect-ui-report.png", report_page)):
+            open_in_chromium(url, tmp_path, screenshot=pictures / name)
+            assert (pictures / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    finally:
+        if ui.poll() is None:
+            ui.send_signal(signal.SIGTERM)
+            try:
+                ui.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                ui.kill()
+                ui.wait()
