@@ -82,6 +82,7 @@ class SiteConfig(_Strict):
     # unset, the crawl's NEWSWATCH_MAX_AGE setting applies (3 days).
     max_age: str | int | None = None
     article_urls: tuple[str, ...] = ()  # regexes; replace the article-link heuristic
+    allow_private: bool = False  # may reach loopback and private addresses beyond its own URLs
 
     _name = field_validator("name")(_check_name)
 
@@ -135,7 +136,7 @@ class SiteConfig(_Strict):
                 str(self.max_age)).total_seconds()
         return SiteSpec(
             name=self.name, feeds=self.feeds, sitemaps=self.sitemaps, start_urls=self.start_urls,
-            max_age=max_age, article_urls=self.article_urls,
+            max_age=max_age, article_urls=self.article_urls, allow_private=self.allow_private,
         )
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from spiders.addresses import AddressPolicy
 from spiders.handoff import EXIT_NO_SPACE, EXIT_OUTPUT_ERROR
 from spiders.items import SiteSpec
 from spiders.registry import spider_for
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args.stats.unlink(missing_ok=True)
 
     spidercls = spider_for(site.name)
+    _set_address_policy(settings, site, spidercls)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
     failures: list[BaseException] = []
@@ -117,6 +119,18 @@ def main(argv: list[str] | None = None) -> int:
                      {"site": site.name, "error": _one_line(failures[0])})
         return 1
     return 0
+
+
+def _set_address_policy(settings: Settings, site: SiteSpec, spidercls: type) -> None:
+    """The site's own hosts may be reached whatever their address (spiders.address_guard)."""
+    if hasattr(spidercls, "configured"):
+        site = spidercls.configured(site)
+    urls = [*site.feeds, *site.sitemaps, *site.start_urls,
+            *getattr(spidercls, "start_urls", ())]
+    own = sorted(AddressPolicy.for_urls(urls).own_hosts)
+    settings.set("NEWSWATCH_OWN_HOSTS", own, priority="cmdline")
+    if site.allow_private:
+        settings.set("NEWSWATCH_ALLOW_PRIVATE", True, priority="cmdline")
 
 
 def _output_status(number: int | None) -> int:

@@ -29,6 +29,9 @@ class SiteSpec:
     #: Regular expressions replacing the article-link heuristic for section pages and plain
     #: sitemaps: a link is an article when one of them matches (``re.search``).
     article_urls: tuple[str, ...] = ()
+    #: Reach any address, private and loopback ones too; otherwise only public addresses and
+    #: the hosts of the site's own URLs (:mod:`spiders.addresses`).
+    allow_private: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -50,6 +53,7 @@ class SiteSpec:
             start_urls=tuple(data.get("start_urls", ())),
             max_age=None if max_age is None else float(max_age),
             article_urls=tuple(data.get("article_urls", ())),
+            allow_private=bool(data.get("allow_private", False)),
         )
 
 

@@ -7,6 +7,8 @@ its ``meta``.
 
 Newswatch's own settings:
 
+``NEWSWATCH_ALLOW_PRIVATE``    reach any address, loopback and private ones too (a site's
+                               ``allow_private``); otherwise see :mod:`spiders.address_guard`
 ``NEWSWATCH_CONDITIONAL_ENABLED``  ask for feeds, sitemaps and section pages conditionally
                                (ETag / Last-Modified kept in the database; needs the URL below)
 ``NEWSWATCH_CONTACT``          URL (http(s) or mailto:) where site owners reach the operator; it
@@ -17,6 +19,8 @@ Newswatch's own settings:
 ``NEWSWATCH_MAX_ERRORS``       failure lines kept in the crawl's stats
 ``NEWSWATCH_MIN_BODY_CHARS``   shortest body that makes a page an article when the page does not
                                say it is one (a Chinese character counts as four)
+``NEWSWATCH_OWN_HOSTS``        host names and addresses that may be reached though they are not
+                               public: the site's own (spiders.crawl sets them from its URLs)
 ``NEWSWATCH_OUTPUT``           JSON-lines file the articles are written to (None: not written)
 ``NEWSWATCH_PROGRESS``         file the crawl's progress is written to while it runs (None: not)
 ``NEWSWATCH_PROGRESS_INTERVAL``  how often that file is rewritten, in seconds
@@ -43,6 +47,7 @@ __all__ = [
     "ITEM_PIPELINES",
     "LOG_INSTALL_ROOT_HANDLER",
     "LOG_LEVEL",
+    "NEWSWATCH_ALLOW_PRIVATE",
     "NEWSWATCH_CONDITIONAL_ENABLED",
     "NEWSWATCH_CONTACT",
     "NEWSWATCH_DATABASE_URL",
@@ -50,6 +55,7 @@ __all__ = [
     "NEWSWATCH_MAX_ERRORS",
     "NEWSWATCH_MIN_BODY_CHARS",
     "NEWSWATCH_OUTPUT",
+    "NEWSWATCH_OWN_HOSTS",
     "NEWSWATCH_PROGRESS",
     "NEWSWATCH_PROGRESS_INTERVAL",
     "NEWSWATCH_STORED_LOOKUP",
@@ -60,6 +66,7 @@ __all__ = [
     "RETRY_TIMES",
     "ROBOTSTXT_OBEY",
     "TELNETCONSOLE_ENABLED",
+    "TWISTED_DNS_RESOLVER",
     "USER_AGENT",
 ]
 
@@ -83,6 +90,8 @@ COOKIES_ENABLED = False
 DNS_TIMEOUT = 15  # s
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all, before robots.txt asks the same host: no private address is ever asked.
+    "spiders.address_guard.PrivateAddressMiddleware": 50,
     # Before robots.txt and the download: a stored article costs no request at all.
     "spiders.middlewares.StoredArticleMiddleware": 90,
     # Below RetryMiddleware (550), so it sees each request's final outcome, not every attempt.
@@ -109,6 +118,7 @@ ITEM_PIPELINES = {
 LOG_INSTALL_ROOT_HANDLER = False
 LOG_LEVEL = "INFO"
 
+NEWSWATCH_ALLOW_PRIVATE = False
 NEWSWATCH_CONDITIONAL_ENABLED = True
 NEWSWATCH_CONTACT = None
 NEWSWATCH_DATABASE_URL = None
@@ -116,6 +126,7 @@ NEWSWATCH_MAX_AGE = 3 * 24 * 60 * 60  # s (3 days)
 NEWSWATCH_MAX_ERRORS = 50  # lines
 NEWSWATCH_MIN_BODY_CHARS = 120  # characters, weighed by script (spiders.extract.text_weight)
 NEWSWATCH_OUTPUT = None
+NEWSWATCH_OWN_HOSTS: list[str] = []
 NEWSWATCH_PROGRESS = None
 NEWSWATCH_PROGRESS_INTERVAL = 5  # s
 NEWSWATCH_STORED_LOOKUP = "spiders.middlewares.database_lookup"
@@ -132,6 +143,9 @@ RETRY_TIMES = 1  # one retry after the first attempt
 ROBOTSTXT_OBEY = True
 
 TELNETCONSOLE_ENABLED = False
+
+# Every connection asks it for its address, and it hands out none that the crawl may not reach.
+TWISTED_DNS_RESOLVER = "spiders.address_guard.GuardedResolver"
 
 # Honest: says what it is; spiders.crawl.build_settings adds NEWSWATCH_CONTACT when given.
 USER_AGENT = "Newswatch/0.1 (+https://github.com/newswatch/newswatch)"
