@@ -27,6 +27,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
 from spiders.addresses import AddressPolicy, AddressRefused
+from spiders.handoff import REFUSED_COUNT_KEY, REFUSED_URLS_KEY
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -39,8 +40,6 @@ __all__ = ["GuardedResolver", "PrivateAddressMiddleware", "RefusedAddress", "pol
 
 logger = logging.getLogger(__name__)
 
-REFUSED_COUNT_KEY = "newswatch/refused/private_address"
-REFUSED_URLS_KEY = "newswatch/refused/urls"
 
 
 class RefusedAddress(IgnoreRequest):

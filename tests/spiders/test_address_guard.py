@@ -10,12 +10,8 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from spiders import settings as defaults
-from spiders.address_guard import (
-    REFUSED_COUNT_KEY,
-    REFUSED_URLS_KEY,
-    GuardedResolver,
-    PrivateAddressMiddleware,
-)
+from spiders.address_guard import GuardedResolver, PrivateAddressMiddleware
+from spiders.handoff import REFUSED_COUNT_KEY, REFUSED_URLS_KEY
 from spiders.items import CrawlResult, SiteSpec
 from spiders.runner import crawl_site
 from tests.spiders.conftest import FAST
