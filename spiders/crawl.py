@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import sys
+import urllib.request
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from spiders.items import SiteSpec
 from spiders.registry import spider_for
 from spiders.settings import USER_AGENT as DEFAULT_USER_AGENT
 
-__all__ = ["build_settings", "main", "user_agent"]
+__all__ = ["address_settings", "build_settings", "main", "user_agent"]
 
 logger = logging.getLogger("spiders.crawl")
 
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args.stats.unlink(missing_ok=True)
 
     spidercls = spider_for(site.name)
-    _set_address_policy(settings, site, spidercls)
+    settings.update(address_settings(site, spidercls), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
     failures: list[BaseException] = []
@@ -121,16 +122,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _set_address_policy(settings: Settings, site: SiteSpec, spidercls: type) -> None:
-    """The site's own hosts may be reached whatever their address (spiders.address_guard)."""
+def address_settings(site: SiteSpec, spidercls: type) -> dict[str, Any]:
+    """The settings of ``site``'s address policy (:mod:`spiders.address_guard`): its own hosts
+    may be reached whatever their address, and any address with its ``allow_private``."""
     if hasattr(spidercls, "configured"):
         site = spidercls.configured(site)
+    # The proxies the operator set (HTTP_PROXY, ...) are reached as chosen, whatever their address.
+    proxies = [url if "://" in url else f"http://{url}"
+               for scheme, url in urllib.request.getproxies().items() if scheme != "no"]
     urls = [*site.feeds, *site.sitemaps, *site.start_urls,
-            *getattr(spidercls, "start_urls", ())]
-    own = sorted(AddressPolicy.for_urls(urls).own_hosts)
-    settings.set("NEWSWATCH_OWN_HOSTS", own, priority="cmdline")
+            *getattr(spidercls, "start_urls", ()), *proxies]
+    settings: dict[str, Any] = {
+        "NEWSWATCH_OWN_HOSTS": sorted(AddressPolicy.for_urls(urls).own_hosts)}
     if site.allow_private:
-        settings.set("NEWSWATCH_ALLOW_PRIVATE", True, priority="cmdline")
+        settings["NEWSWATCH_ALLOW_PRIVATE"] = True
+    return settings
 
 
 def _output_status(number: int | None) -> int:
