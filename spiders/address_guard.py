@@ -115,9 +115,9 @@ class PrivateAddressMiddleware:
                    max_urls=crawler.settings.getint("NEWSWATCH_MAX_ERRORS"))
 
     async def process_request(self, request: Request) -> None:
-        if self.policy.allow_private:
-            return None
         host = urlparse_cached(request).hostname or ""
+        if self.policy.trusts(host):
+            return None
         refusal = self.policy.literal_refusal(host)
         if refusal is None and host:
             refusal = await self._resolved_refusal(host)

@@ -118,11 +118,16 @@ class AddressPolicy:
         return cls(own_hosts=frozenset(filter(None, map(_normal_host, hosts))),
                    allow_private=allow_private)
 
+    def trusts(self, host: str) -> bool:
+        """Whether ``host`` may be reached whatever its address: it is the site's own, or the
+        policy allows private addresses."""
+        return self.allow_private or _normal_host(host) in self.own_hosts
+
     def refusal(self, host: str, address: str) -> AddressRefused | None:
         """Why a connection to ``address``, which ``host`` resolved to, may not be opened; None
         when it may. Text that is not an IP address is refused: nothing can be said of it."""
         host = _normal_host(host)
-        if self.allow_private or host in self.own_hosts:
+        if self.trusts(host):
             return None
         try:
             kind = address_kind(address.strip("[]"))

@@ -111,6 +111,12 @@ def test_literal_refusal_judges_addresses_and_leaves_names_to_resolution():
     assert SITE.literal_refusal("localhost") is None
 
 
+def test_trusts_the_sites_own_hosts_or_everything_with_allow_private():
+    assert SITE.trusts("Intranet.Corp") and SITE.trusts("127.0.0.1")
+    assert not SITE.trusts("localhost") and not SITE.trusts("127.0.0.2")
+    assert AddressPolicy(allow_private=True).trusts("localhost")
+
+
 def test_for_hosts_normalises_like_urls():
     policy = AddressPolicy.for_hosts(["Intranet.Corp.", "[::1]", "", "127.0.0.1"])
     assert policy.own_hosts == frozenset({"intranet.corp", "::1", "127.0.0.1"})
