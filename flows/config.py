@@ -84,6 +84,7 @@ class SiteConfig(_Strict):
     article_urls: tuple[str, ...] = ()  # regexes; replace the article-link heuristic
     # Listing pages and article requests per crawl; unset, NEWSWATCH_MAX_PAGES applies (2000).
     max_pages: int | None = Field(default=None, ge=1, strict=True)
+    allow_private: bool = False  # may reach loopback and private addresses beyond its own URLs
 
     _name = field_validator("name")(_check_name)
 
@@ -138,6 +139,7 @@ class SiteConfig(_Strict):
         return SiteSpec(
             name=self.name, feeds=self.feeds, sitemaps=self.sitemaps, start_urls=self.start_urls,
             max_age=max_age, article_urls=self.article_urls, max_pages=self.max_pages,
+            allow_private=self.allow_private,
         )
 
 

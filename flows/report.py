@@ -70,6 +70,9 @@ class RunSummary:
         for change in self.health:
             said = "looks broken" if change.kind == "broken" else "recovered"
             line += f"; site {change.site} {said}"
+        refused = sum(s.refused for s in self.sites)
+        if refused:
+            line += f"; {refused} requests to private addresses refused"
         if self.database_retries:
             line += (f"; the database was unavailable for a moment, and "
                      f"{', '.join(self.database_retries)} tried again")
@@ -169,6 +172,7 @@ def _sites_section(summary: RunSummary, streaks, broken, after: int) -> list[str
             f"| {_share(check.with_date, check.with_body)} "
             f"| {_health(check, streaks.get(s.site, 0), broken.get(s.site), after)} | {errors} |"
         )
+    lines += _refused_section(summary.sites)
     changes = [*summary.health]
     others = [h for site, h in broken.items() if site not in {s.site for s in summary.sites}]
     if changes or others:
@@ -180,6 +184,23 @@ def _sites_section(summary: RunSummary, streaks, broken, after: int) -> list[str
             for h in others
             if h.broken_since
         ]
+    return lines
+
+
+def _refused_section(sites: tuple[SiteOutcome, ...]) -> list[str]:
+    """The requests each site's crawl did not send because they pointed inside the network."""
+    refusing = [s for s in sites if s.refused]
+    if not refusing:
+        return []
+    lines = ["", "### Refused requests", ""]
+    for s in refusing:
+        shown = "; ".join(_cell(url) for url in s.refused_urls[:_ERRORS_SHOWN])
+        more = s.refused - min(len(s.refused_urls), _ERRORS_SHOWN)
+        if more > 0:
+            shown += f"; … {more} more"
+        plural = "request" if s.refused == 1 else "requests"
+        lines.append(f"- {_cell(s.site)}: refused {s.refused} {plural} to private addresses: "
+                     f"{shown}")
     return lines
 
 

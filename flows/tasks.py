@@ -26,7 +26,7 @@ from alerts.dispatch import DispatchReport, dispatch_due
 from alerts.watching import match_pending
 from flows.config import Config, SiteConfig, parse_duration
 from flows.wording import counted
-from spiders.handoff import CrawlProgress
+from spiders.handoff import REFUSED_COUNT_KEY, REFUSED_URLS_KEY, CrawlProgress
 from spiders.items import CrawlResult
 from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
@@ -47,6 +47,10 @@ class SiteOutcome:
     failed: bool = False
     errors: tuple[str, ...] = ()
     check: SiteCheck | None = None
+    #: Requests not sent because their address was inside the network, and the first of them
+    #: ("URL (reason)").
+    refused: int = 0
+    refused_urls: tuple[str, ...] = ()
 
     @property
     def new(self) -> int:
@@ -186,6 +190,8 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
         failed=result.failed,
         errors=result.errors,
         check=check,
+        refused=int(result.stats.get(REFUSED_COUNT_KEY, 0)),
+        refused_urls=tuple(result.stats.get(REFUSED_URLS_KEY) or ()),
     )
     copies = sum(1 for s in saved if s.copy_of is not None)
     get_run_logger().info(

@@ -33,6 +33,7 @@ import math
 import os
 import signal
 import sys
+import urllib.request
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,14 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from spiders.addresses import AddressPolicy
 from spiders.handoff import EXIT_NO_SPACE, EXIT_OUTPUT_ERROR
 from spiders.items import SiteSpec
 from spiders.lifeline import die_with_parent
 from spiders.registry import spider_for
 from spiders.settings import USER_AGENT as DEFAULT_USER_AGENT
 
-__all__ = ["build_settings", "main", "user_agent"]
+__all__ = ["address_settings", "build_settings", "main", "user_agent"]
 
 logger = logging.getLogger("spiders.crawl")
 
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     args.stats.unlink(missing_ok=True)
 
     spidercls = spider_for(site.name)
+    settings.update(address_settings(site, spidercls), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
     failures: list[BaseException] = []
@@ -141,6 +144,23 @@ def _end_at(seconds: float) -> None:
     C code, where no Python handler would run."""
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.alarm(max(1, math.ceil(seconds)))
+
+
+def address_settings(site: SiteSpec, spidercls: type) -> dict[str, Any]:
+    """The settings of ``site``'s address policy (:mod:`spiders.address_guard`): its own hosts
+    may be reached whatever their address, and any address with its ``allow_private``."""
+    if hasattr(spidercls, "configured"):
+        site = spidercls.configured(site)
+    # The proxies the operator set (HTTP_PROXY, ...) are reached as chosen, whatever their address.
+    proxies = [url if "://" in url else f"http://{url}"
+               for scheme, url in urllib.request.getproxies().items() if scheme != "no"]
+    urls = [*site.feeds, *site.sitemaps, *site.start_urls,
+            *getattr(spidercls, "start_urls", ()), *proxies]
+    settings: dict[str, Any] = {
+        "NEWSWATCH_OWN_HOSTS": sorted(AddressPolicy.for_urls(urls).own_hosts)}
+    if site.allow_private:
+        settings["NEWSWATCH_ALLOW_PRIVATE"] = True
+    return settings
 
 
 def _output_status(number: int | None) -> int:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ERRORS_KEY", "EXIT_NO_SPACE", "EXIT_OUTPUT_ERROR", "CrawlProgress", "read_progress"]
+__all__ = ["ERRORS_KEY", "EXIT_NO_SPACE", "EXIT_OUTPUT_ERROR", "REFUSED_COUNT_KEY",
+           "REFUSED_URLS_KEY", "CrawlProgress", "read_progress"]
 
 #: Exit statuses of a crawl whose output could not be written: the disk is full, or not that.
 EXIT_NO_SPACE = 3
@@ -20,6 +21,10 @@ EXIT_OUTPUT_ERROR = 4
 
 #: Stats key of the crawl's failure lines, one "URL: reason" each.
 ERRORS_KEY = "newswatch/errors"
+#: Stats keys of the requests refused for their address (spiders.address_guard): how many, and
+#: the first of them, one "URL (reason)" each.
+REFUSED_COUNT_KEY = "newswatch/refused/private_address"
+REFUSED_URLS_KEY = "newswatch/refused/urls"
 
 
 @dataclass(frozen=True, kw_only=True)

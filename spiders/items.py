@@ -32,6 +32,9 @@ class SiteSpec:
     #: Listing pages and article requests one crawl may make. None: the crawl's
     #: ``NEWSWATCH_MAX_PAGES``.
     max_pages: int | None = None
+    #: Reach any address, private and loopback ones too; otherwise only public addresses and
+    #: the hosts of the site's own URLs (:mod:`spiders.addresses`).
+    allow_private: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -57,6 +60,7 @@ class SiteSpec:
             max_age=None if max_age is None else float(max_age),
             article_urls=tuple(data.get("article_urls", ())),
             max_pages=data.get("max_pages"),
+            allow_private=bool(data.get("allow_private", False)),
         )
 
 

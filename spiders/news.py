@@ -74,13 +74,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(self, site: SiteSpec | dict[str, Any] | str | None = None, *args: Any,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        spec = _site_spec(site, default_name=self.name)
-        self.site = replace(
-            spec,
-            feeds=spec.feeds or tuple(type(self).feeds),
-            sitemaps=spec.sitemaps or tuple(type(self).sitemaps),
-            start_urls=spec.start_urls or tuple(type(self).start_urls),
-        )
+        self.site = self.configured(_site_spec(site, default_name=self.name))
         self.max_age = timedelta(0)
         self.min_chars = MIN_BODY_CHARS
         self.max_errors = 50
@@ -89,6 +83,17 @@ class NewsSpider(scrapy.Spider):
         self._deny = [re.compile(p) for p in self.article_url_deny]
         self._requested: set[str] = set()
         self.listings: ListingVisits | None = None
+
+    @classmethod
+    def configured(cls, spec: SiteSpec) -> SiteSpec:
+        """The site this spider crawls for ``spec``: the class's own feeds, sitemaps and
+        section pages fill in what the config does not list."""
+        return replace(
+            spec,
+            feeds=spec.feeds or tuple(cls.feeds),
+            sitemaps=spec.sitemaps or tuple(cls.sitemaps),
+            start_urls=spec.start_urls or tuple(cls.start_urls),
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:

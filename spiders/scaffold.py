@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from spiders.addresses import AddressPolicy
 from spiders.fetch import Fetched, FetchError, fetch
 from spiders.items import Article
 from spiders.single import Sniffed, response_for, sniff
@@ -54,8 +55,11 @@ def module_name(name: str) -> str:
 
 
 def write_scaffold(name: str, url: str, *, spiders_dir: Path, tests_dir: Path,
-                   force: bool = False, contact: str | None = None) -> Scaffold:
-    """Fetch ``url`` (and one article it leads to) and write the spider, its test and pages."""
+                   force: bool = False, contact: str | None = None,
+                   allow_private: bool = False) -> Scaffold:
+    """Fetch ``url`` (and one article it leads to) and write the spider, its test and pages.
+
+    Only ``url``'s own host and public addresses are reached, unless ``allow_private``."""
     module = module_name(name)
     spider_path = spiders_dir / f"{module}.py"
     test_path = tests_dir / f"test_{module}.py"
@@ -65,9 +69,10 @@ def write_scaffold(name: str, url: str, *, spiders_dir: Path, tests_dir: Path,
             raise ScaffoldError(f"{path} exists already (give --force to overwrite it)")
 
     try:
-        found = sniff(url, contact=contact)
+        policy = AddressPolicy.for_urls([url], allow_private=allow_private)
+        found = sniff(url, contact=contact, policy=policy)
         article_page = found.fetched if found.kind == "article" else _first_article(
-            found, contact)
+            found, contact, policy)
     except FetchError as exc:
         raise ScaffoldError(str(exc)) from None
     article = _extracted(article_page)
@@ -98,7 +103,7 @@ def write_scaffold(name: str, url: str, *, spiders_dir: Path, tests_dir: Path,
                     pages=tuple(pages), title=article.title)
 
 
-def _first_article(found: Sniffed, contact: str | None) -> Fetched:
+def _first_article(found: Sniffed, contact: str | None, policy: AddressPolicy) -> Fetched:
     """The first article page the feed, sitemap or section page leads to."""
     from spiders.items import SiteSpec
     from spiders.news import NewsSpider
@@ -106,14 +111,14 @@ def _first_article(found: Sniffed, contact: str | None) -> Fetched:
     if found.listing is not None:
         entries = list(found.listing.entries)
         if found.listing.kind == "sitemapindex" and entries:
-            child = sniff(entries[0].url, contact=contact)
+            child = sniff(entries[0].url, contact=contact, policy=policy)
             entries = list(child.listing.entries) if child.listing else []
         urls = [entry.url for entry in entries]
     else:
         spider = NewsSpider(site=SiteSpec(name="scaffold"))
         urls = spider.section_links(response_for(found.fetched))
     for candidate in urls[:5]:
-        page = fetch(candidate, contact=contact)
+        page = fetch(candidate, contact=contact, policy=policy)
         if _extracted(page) is not None:
             return page
     raise FetchError(f"{found.fetched.url}: none of the first {min(len(urls), 5)} links it "

@@ -7,6 +7,8 @@ its ``meta``.
 
 Newswatch's own settings:
 
+``NEWSWATCH_ALLOW_PRIVATE``    reach any address, loopback and private ones too (a site's
+                               ``allow_private``); otherwise see :mod:`spiders.address_guard`
 ``NEWSWATCH_CONDITIONAL_ENABLED``  ask for feeds, sitemaps and section pages conditionally
                                (ETag / Last-Modified kept in the database; needs the URL below)
 ``NEWSWATCH_CONTACT``          URL (http(s) or mailto:) where site owners reach the operator; it
@@ -21,6 +23,8 @@ Newswatch's own settings:
                                one, no deeper (see ``spiders.budget``)
 ``NEWSWATCH_MIN_BODY_CHARS``   shortest body that makes a page an article when the page does not
                                say it is one (a Chinese character counts as four)
+``NEWSWATCH_OWN_HOSTS``        host names and addresses that may be reached though they are not
+                               public: the site's own (spiders.crawl sets them from its URLs)
 ``NEWSWATCH_OUTPUT``           JSON-lines file the articles are written to (None: not written)
 ``NEWSWATCH_PROGRESS``         file the crawl's progress is written to while it runs (None: not)
 ``NEWSWATCH_PROGRESS_INTERVAL``  how often that file is rewritten, in seconds
@@ -53,6 +57,7 @@ __all__ = [
     "MEMUSAGE_CHECK_INTERVAL_SECONDS",
     "MEMUSAGE_ENABLED",
     "MEMUSAGE_LIMIT_MB",
+    "NEWSWATCH_ALLOW_PRIVATE",
     "NEWSWATCH_CONDITIONAL_ENABLED",
     "NEWSWATCH_CONTACT",
     "NEWSWATCH_DATABASE_URL",
@@ -62,6 +67,7 @@ __all__ = [
     "NEWSWATCH_MAX_SITEMAP_DEPTH",
     "NEWSWATCH_MIN_BODY_CHARS",
     "NEWSWATCH_OUTPUT",
+    "NEWSWATCH_OWN_HOSTS",
     "NEWSWATCH_PROGRESS",
     "NEWSWATCH_PROGRESS_INTERVAL",
     "NEWSWATCH_STOP_GRACE",
@@ -73,6 +79,7 @@ __all__ = [
     "RETRY_TIMES",
     "ROBOTSTXT_OBEY",
     "TELNETCONSOLE_ENABLED",
+    "TWISTED_DNS_RESOLVER",
     "USER_AGENT",
 ]
 
@@ -99,6 +106,8 @@ COOKIES_ENABLED = False
 DNS_TIMEOUT = 15  # s
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all, before robots.txt asks the same host: no private address is ever asked.
+    "spiders.address_guard.PrivateAddressMiddleware": 50,
     # Before robots.txt and the download: a stored article costs no request at all.
     "spiders.middlewares.StoredArticleMiddleware": 90,
     # Just after it: a stored article costs no part of the crawl's max_pages either.
@@ -132,6 +141,7 @@ MEMUSAGE_ENABLED = True
 MEMUSAGE_CHECK_INTERVAL_SECONDS = 5  # s
 MEMUSAGE_LIMIT_MB = 1024  # MiB, the crawl process's peak resident size
 
+NEWSWATCH_ALLOW_PRIVATE = False
 NEWSWATCH_CONDITIONAL_ENABLED = True
 NEWSWATCH_CONTACT = None
 NEWSWATCH_DATABASE_URL = None
@@ -141,6 +151,7 @@ NEWSWATCH_MAX_PAGES = 2000  # requests per crawl of one site
 NEWSWATCH_MAX_SITEMAP_DEPTH = 3  # levels of sitemap indexes
 NEWSWATCH_MIN_BODY_CHARS = 120  # characters, weighed by script (spiders.extract.text_weight)
 NEWSWATCH_OUTPUT = None
+NEWSWATCH_OWN_HOSTS: list[str] = []
 NEWSWATCH_PROGRESS = None
 NEWSWATCH_PROGRESS_INTERVAL = 5  # s
 NEWSWATCH_STOP_GRACE = 15  # s
@@ -158,6 +169,9 @@ RETRY_TIMES = 1  # one retry after the first attempt
 ROBOTSTXT_OBEY = True
 
 TELNETCONSOLE_ENABLED = False
+
+# Every connection asks it for its address, and it hands out none that the crawl may not reach.
+TWISTED_DNS_RESOLVER = "spiders.address_guard.GuardedResolver"
 
 # Honest: says what it is; spiders.crawl.build_settings adds NEWSWATCH_CONTACT when given.
 USER_AGENT = "Newswatch/0.1 (+https://github.com/newswatch/newswatch)"

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from scrapy.http import HtmlResponse, Response
 from scrapy.responsetypes import responsetypes
 
+from spiders.addresses import AddressPolicy
 from spiders.extract import declared_url, extract_article
 from spiders.fetch import Fetched, FetchError, fetch
 from spiders.items import Article
@@ -57,15 +58,17 @@ def response_for(fetched: Fetched) -> Response:
 
 
 def extract_source(source: str, *, contact: str | None = None, site: str | None = None,
-                   min_chars: int | None = None) -> Extracted:
+                   min_chars: int | None = None, allow_private: bool = False) -> Extracted:
     """The article of ``source``: an http(s) URL to fetch, or the path of a saved HTML file.
 
     A saved page's URL is the one it declares (canonical link or ``og:url``), else its
-    ``file://`` URI.
+    ``file://`` URI. A URL is fetched as the crawler would: its own host whatever its address,
+    any other host only on a public address unless ``allow_private``.
     """
     try:
         if is_url(source):
-            response = response_for(fetch(source, contact=contact))
+            policy = AddressPolicy.for_urls([source], allow_private=allow_private)
+            response = response_for(fetch(source, contact=contact, policy=policy))
         else:
             path = Path(source)
             body = path.read_bytes()
@@ -82,9 +85,11 @@ def extract_source(source: str, *, contact: str | None = None, site: str | None 
     return Extracted(source=source, article=article, problems=page.problems)
 
 
-def sniff(url: str, *, contact: str | None = None) -> Sniffed:
-    """Fetch ``url`` and tell what it is; raises FetchError when it cannot be fetched."""
-    fetched = fetch(url, contact=contact)
+def sniff(url: str, *, contact: str | None = None,
+          policy: AddressPolicy | None = None) -> Sniffed:
+    """Fetch ``url`` and tell what it is; raises FetchError when it cannot be fetched.
+    ``policy``: the addresses it may reach (see :func:`spiders.fetch.fetch`)."""
+    fetched = fetch(url, contact=contact, policy=policy)
     try:
         listing = parse_listing(fetched.body, fetched.url)
     except ListingError:

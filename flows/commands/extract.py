@@ -27,6 +27,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                          help="an http(s) URL to fetch, or a saved HTML file")
     extract.add_argument("--json", action="store_true",
                          help="one JSON object per input and line, keys: " + ", ".join(JSON_KEYS))
+    extract.add_argument("--allow-private", action="store_true",
+                         help="reach loopback and private addresses too, through redirects "
+                              "(by default only each URL's own host and public addresses)")
     extract.set_defaults(handler=extract_command)
 
 
@@ -35,7 +38,7 @@ def extract_command(args: argparse.Namespace) -> int:
 
     failed = 0
     for number, source in enumerate(args.inputs):
-        result = extract_source(source)
+        result = extract_source(source, allow_private=args.allow_private)
         for problem in result.problems:
             print(f"newswatch: {source}: {problem}", file=sys.stderr)
         if result.article is None:

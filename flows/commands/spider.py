@@ -12,6 +12,7 @@ import argparse
 import sys
 import tempfile
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from flows.commands.options import add_config_option
 PROJECT = Path(__file__).resolve().parents[2]
 CHECK_LIMIT = 10
 FIRST_LINES = 3
+_ALLOW_PRIVATE_HELP = ("reach loopback and private addresses too (by default only the URL's "
+                       "own host and public addresses)")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -40,6 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help=f"stop after N articles (default {CHECK_LIMIT})")
     check.add_argument("--lines", type=int, default=FIRST_LINES, metavar="N",
                        help=f"body lines shown per article (default {FIRST_LINES})")
+    check.add_argument("--allow-private", action="store_true", help=_ALLOW_PRIVATE_HELP)
     add_config_option(check)
     check.set_defaults(handler=check_command)
 
@@ -51,6 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     new.add_argument("name", metavar="NAME")
     new.add_argument("url", metavar="URL")
     new.add_argument("--force", action="store_true", help="overwrite existing files")
+    new.add_argument("--allow-private", action="store_true", help=_ALLOW_PRIVATE_HELP)
     new.add_argument("--spiders-dir", type=Path, default=PROJECT / "spiders" / "sites",
                      help=argparse.SUPPRESS)
     new.add_argument("--tests-dir", type=Path, default=PROJECT / "tests" / "spiders" / "sites",
@@ -94,6 +99,7 @@ def _sources(spec: Any, cls: Any) -> str:
 # -- check -------------------------------------------------------------------------------------
 
 def check_command(args: argparse.Namespace) -> int:
+    from spiders.addresses import AddressPolicy
     from spiders.fetch import FetchError
     from spiders.items import SiteSpec
     from spiders.registry import site_spiders
@@ -104,7 +110,8 @@ def check_command(args: argparse.Namespace) -> int:
     contact = config.crawl.contact if config else None
     if is_url(args.target):
         try:
-            found = sniff(args.target, contact=contact)
+            policy = AddressPolicy.for_urls([args.target], allow_private=args.allow_private)
+            found = sniff(args.target, contact=contact, policy=policy)
         except FetchError as exc:
             print(f"newswatch: {exc}", file=sys.stderr)
             return 1
@@ -126,6 +133,8 @@ def check_command(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
 
+    if args.allow_private:
+        site = replace(site, allow_private=True)
     settings = dict(config.crawl.settings) if config else {}
     settings.update({"CLOSESPIDER_ITEMCOUNT": max(args.limit, 1),
                      "NEWSWATCH_CONDITIONAL_ENABLED": False})
@@ -175,7 +184,8 @@ def new_command(args: argparse.Namespace) -> int:
 
     try:
         made = write_scaffold(args.name, args.url, spiders_dir=args.spiders_dir,
-                              tests_dir=args.tests_dir, force=args.force)
+                              tests_dir=args.tests_dir, force=args.force,
+                              allow_private=args.allow_private)
     except ScaffoldError as exc:
         print(f"newswatch: {exc}", file=sys.stderr)
         return 1

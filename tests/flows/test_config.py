@@ -92,6 +92,14 @@ def test_duplicate_watch_name(tmp_path):
     assert error_for(tmp_path, text) == "watches[1].name: duplicate name 'putin-visit'"
 
 
+def test_allow_private_reaches_the_sites_spec(tmp_path):
+    assert load_config(write(tmp_path, GOOD)).sites[0].spec().allow_private is False
+    text = GOOD.replace("    every: 15m\n", "    every: 15m\n    allow_private: true\n", 1)
+    assert load_config(write(tmp_path, text)).sites[0].spec().allow_private is True
+    message = error_for(tmp_path, text.replace("allow_private: true", "allow_private: maybe"))
+    assert message.startswith("sites[0].allow_private: "), message
+
+
 def test_malformed_feed_url(tmp_path):
     text = GOOD.replace("https://courier.example/rss.xml", "courier.example/rss.xml")
     assert (

@@ -206,3 +206,18 @@ def test_spider_new_refuses_bad_names(tmp_path, capsys, base_url):
     assert newswatch("spider", "new", "Le Monde", base_url, "--spiders-dir", str(tmp_path),
                      "--tests-dir", str(tmp_path)) == 1
     assert "'Le Monde' is not a spider name" in capsys.readouterr().err
+
+
+def test_extract_follows_no_redirect_into_the_network_unless_allowed(capsys):
+    from tests.spiders.insidesite import pointing_site
+
+    with pointing_site(metadata=False) as site:
+        assert newswatch("extract", f"{site.base_url}/redirect") == 1
+        refused = capsys.readouterr().err
+        assert site.inside.hits == 0
+        assert newswatch("extract", "--allow-private", f"{site.base_url}/redirect") == 0
+        allowed = capsys.readouterr().out
+
+    assert "refused: 127.0.0.2 is a loopback address (give --allow-private" in refused
+    assert allowed.startswith(f"== {site.base_url}/redirect\nTitle:     Le café de la place")
+    assert site.inside.other_loopback.hits["/redirected"] == 1

@@ -17,3 +17,27 @@ def test_bad_arguments_exit_with_status_2(args, capsys):
 
     assert exited.value.code == 2
     assert "python -m spiders.crawl" in capsys.readouterr().err
+
+
+def test_address_settings_name_the_sites_own_hosts(monkeypatch):
+    from spiders.crawl import address_settings
+    from spiders.items import SiteSpec
+    from spiders.news import NewsSpider
+
+    class Intranet(NewsSpider):
+        name = "intranet"
+        feeds = ("http://10.0.0.5/rss.xml",)
+        start_urls = ("http://News.Corp./world/",)
+
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", "proxy.corp:3128")
+    monkeypatch.setenv("no_proxy", "localhost")
+
+    assert address_settings(SiteSpec(name="intranet"), Intranet) == {
+        "NEWSWATCH_OWN_HOSTS": ["10.0.0.5", "news.corp", "proxy.corp"]}
+    site = SiteSpec(name="intranet", sitemaps=("http://[::1]:8080/sitemap.xml",),
+                    allow_private=True)
+    assert address_settings(site, Intranet) == {
+        "NEWSWATCH_OWN_HOSTS": ["10.0.0.5", "::1", "news.corp", "proxy.corp"],
+        "NEWSWATCH_ALLOW_PRIVATE": True}
