@@ -196,3 +196,55 @@ def test_kill9_of_a_run_leaves_no_process_it_started(tmp_path, sqlite_url):
         time.sleep(5)
         left = [(pid, command) for pid, command in started if alive(pid)]
         assert not left, f"still alive 5 s after kill -9 of newswatch run: {left}"
+
+
+def test_kill9_of_a_serve_worker_then_of_serve_leaves_no_process_it_started(
+    tmp_path, sqlite_url, prefect_api_url
+):
+    """A flow-run process of ``serve`` killed mid-crawl takes its crawl child with it; ``serve``
+    killed then takes every other process it started."""
+    from prefect.deployments import run_deployment
+
+    from tests.flows.test_serve import SERVE_STARTUP_S, served_deployments
+
+    with ListingMaze(now=datetime.now(UTC), delay=1.0) as slow:
+        config = tmp_path / "newswatch.yaml"
+        config.write_text(yaml.safe_dump({
+            "database": sqlite_url,
+            "crawl": {"settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
+                                   "CONCURRENT_REQUESTS_PER_DOMAIN": 1}, "timeout": "10m"},
+            "sites": [{"name": "slow", "feeds": [f"{slow.base_url}/feed.xml"], "every": "1h"}],
+        }))
+        env = {**os.environ, "PREFECT_API_URL": prefect_api_url, "NEWSWATCH_HOME": str(tmp_path),
+               "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+        command = Path(sys.executable).with_name("newswatch")
+        with (tmp_path / "serve.log").open("wb") as log:
+            served = subprocess.Popen([str(command), "serve", "--config", str(config)], env=env,
+                                      stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until(lambda: "slow" in served_deployments() or served.poll() is not None,
+                       timeout=SERVE_STARTUP_S, what="serve to register its deployment")
+            assert served.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+            run_deployment("newswatch-run/slow", timeout=0)
+            wait_until(lambda: slow.hits_under("/a/") >= 2, timeout=240,
+                       what="the served run to fetch articles")
+
+            [(child, _)] = [(pid, cmd) for pid, cmd in descendants(served.pid)
+                            if "spiders.crawl" in cmd]
+            [worker] = [pid for pid, _ in descendants(served.pid)
+                        if child in {p for p, _ in descendants(pid)}]
+            worker_started = descendants(worker)
+            kill9(worker)
+            time.sleep(5)
+            left = [(pid, cmd) for pid, cmd in worker_started if alive(pid)]
+            assert not left, f"still alive 5 s after kill -9 of a serve worker: {left}"
+            assert served.poll() is None, "serve goes on when one of its runs dies"
+
+            started = descendants(served.pid)
+            assert any("spiders/lifeline.py" in cmd for _, cmd in started), started
+        finally:
+            kill9(served.pid)
+            served.wait(timeout=30)
+        time.sleep(5)
+        left = [(pid, cmd) for pid, cmd in started if alive(pid)]
+        assert not left, f"still alive 5 s after kill -9 of newswatch serve: {left}"
