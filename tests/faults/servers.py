@@ -362,6 +362,15 @@ class TcpProxy:
                     pass
 
 
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for init to reap it has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def descendants(pid: int) -> list[tuple[int, str]]:
     """``(pid, command line)`` of every live descendant of ``pid``, from /proc."""
     parents: dict[int, int] = {}

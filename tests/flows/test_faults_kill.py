@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from bench.corpus import Corpus, serve_corpus
 from store.db import forget_databases, session_factory
 from store.models import Article, CrawlRun, Delivery, DeliveryState, Match
-from tests.faults.servers import ListingMaze, descendants, kill9, wait_until
+from tests.faults.servers import ListingMaze, alive, descendants, kill9, wait_until
 
 ARTICLES = 40
 CRAWL = {"settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
@@ -158,25 +158,22 @@ def send_after_lease(database_url: str, channels: dict[str, str]) -> None:
     assert report.sent and not report.failed, report
 
 
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie waiting for init to reap it has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+def slow_site_config(tmp_path: Path, database: str, slow: ListingMaze, **site: str) -> Path:
+    """A config of one site, ``slow``, whose crawl takes minutes."""
+    config = tmp_path / "newswatch.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": database,
+        "crawl": {"settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
+                               "CONCURRENT_REQUESTS_PER_DOMAIN": 1}, "timeout": "10m"},
+        "sites": [{"name": "slow", "feeds": [f"{slow.base_url}/feed.xml"], **site}],
+    }))
+    return config
 
 
 def test_kill9_of_a_run_leaves_no_process_it_started(tmp_path, sqlite_url):
     """No Prefect server to report to: the run starts Prefect's temporary server itself."""
     with ListingMaze(now=datetime.now(UTC), delay=1.0) as slow:
-        config = tmp_path / "newswatch.yaml"
-        config.write_text(yaml.safe_dump({
-            "database": sqlite_url,
-            "crawl": {"settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
-                                   "CONCURRENT_REQUESTS_PER_DOMAIN": 1}, "timeout": "10m"},
-            "sites": [{"name": "slow", "feeds": [f"{slow.base_url}/feed.xml"]}],
-        }))
+        config = slow_site_config(tmp_path, sqlite_url, slow)
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env["NEWSWATCH_HOME"] = str(tmp_path)
         command = Path(sys.executable).with_name("newswatch")
@@ -208,13 +205,7 @@ def test_kill9_of_a_serve_worker_then_of_serve_leaves_no_process_it_started(
     from tests.flows.test_serve import SERVE_STARTUP_S, served_deployments
 
     with ListingMaze(now=datetime.now(UTC), delay=1.0) as slow:
-        config = tmp_path / "newswatch.yaml"
-        config.write_text(yaml.safe_dump({
-            "database": sqlite_url,
-            "crawl": {"settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
-                                   "CONCURRENT_REQUESTS_PER_DOMAIN": 1}, "timeout": "10m"},
-            "sites": [{"name": "slow", "feeds": [f"{slow.base_url}/feed.xml"], "every": "1h"}],
-        }))
+        config = slow_site_config(tmp_path, sqlite_url, slow, every="1h")
         env = {**os.environ, "PREFECT_API_URL": prefect_api_url, "NEWSWATCH_HOME": str(tmp_path),
                "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
         command = Path(sys.executable).with_name("newswatch")

@@ -11,20 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.servers import kill9, wait_until
+from tests.faults.servers import alive, kill9, wait_until
 
 ROOT = str(Path(__file__).resolve().parents[2])
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: /proc")
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie waiting for init to reap it has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def start_parent(code: str) -> tuple[subprocess.Popen[str], list[int]]:
