@@ -1,4 +1,5 @@
-"""Old-style markup made readable before extraction: layout tables and ``<br><br>`` paragraphs.
+"""Old-style markup made readable before extraction: layout tables, ``<br><br>`` paragraphs and
+text left outside any paragraph.
 
 Many local and legacy news sites still lay pages out with tables and separate paragraphs with
 two line breaks inside one ``<div>``. Main-text extractors skip table cells and see one huge
@@ -33,7 +34,22 @@ def prepare(tree: HtmlElement) -> HtmlElement:
             part.tag = "div"
     for div in _double_break_divs(tree):
         _split_paragraphs(div)
+    for div in _loose_text_divs(tree):
+        _split_paragraphs(div)
     return tree
+
+
+def _loose_text_divs(tree: HtmlElement) -> list[etree._Element]:
+    """The ``<div>`` s holding text of their own beside block children: a paragraph written
+    straight after a figure's box, outside any ``<p>``, which main-text extractors skip (as
+    Readability does, such text becomes a paragraph)."""
+    found = []
+    for div in tree.iter("div"):
+        if not any(isinstance(child.tag, str) and child.tag in _BLOCK_TAGS for child in div):
+            continue
+        if (div.text or "").strip() or any((child.tail or "").strip() for child in div):
+            found.append(div)
+    return found
 
 
 def _double_break_divs(tree: HtmlElement) -> list[etree._Element]:
