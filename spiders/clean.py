@@ -275,10 +275,19 @@ _MAX_BYLINE_CHARS = 150
 _BY = re.compile(r"^(by|par|por|von|di|door)\s+", re.IGNORECASE)
 
 
+# A sentence's end: a block that opens with the author's name and ends as a sentence is the
+# article speaking of its author ("Reuters reported on Monday that …"), not the byline.
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’»)]*$")
+
+
 def _is_byline(text: str, author: str | None) -> bool:
     if not author or len(author) < 3 or len(text) > _MAX_BYLINE_CHARS:
         return False
-    return _BY.sub("", text).casefold().startswith(author.casefold())
+    named = _BY.sub("", text)
+    if not named.casefold().startswith(author.casefold()):
+        return False
+    rest = named[len(author):].strip()
+    return not rest or _BY.match(text) is not None or not _SENTENCE_END.search(rest)
 
 
 def _repeats_another(block: Block, blocks: list[Block], furniture: list[bool]) -> bool:
