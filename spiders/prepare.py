@@ -24,6 +24,9 @@ _BLOCK_TAGS = frozenset({
     "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "main", "nav", "ol", "p", "pre",
     "section", "table", "ul",
 })
+# One compiled query: a loop over every <div> in Python takes twice as long.
+_LOOSE_TEXT_DIVS = etree.XPath(
+    "//div[text()[normalize-space()]][" + " or ".join(sorted(_BLOCK_TAGS)) + "]")
 
 
 def prepare(tree: HtmlElement) -> HtmlElement:
@@ -43,13 +46,7 @@ def _loose_text_divs(tree: HtmlElement) -> list[etree._Element]:
     """The ``<div>`` s holding text of their own beside block children: a paragraph written
     straight after a figure's box, outside any ``<p>``, which main-text extractors skip (as
     Readability does, such text becomes a paragraph)."""
-    found = []
-    for div in tree.iter("div"):
-        if not any(isinstance(child.tag, str) and child.tag in _BLOCK_TAGS for child in div):
-            continue
-        if (div.text or "").strip() or any((child.tail or "").strip() for child in div):
-            found.append(div)
-    return found
+    return _LOOSE_TEXT_DIVS(tree)
 
 
 def _double_break_divs(tree: HtmlElement) -> list[etree._Element]:
