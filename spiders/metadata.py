@@ -297,7 +297,9 @@ def _json_ld_author(value: Any, objects: list[dict[str, Any]]) -> str | None:
     names = []
     for entry in entries:
         if isinstance(entry, dict):
-            entry = described.get(entry.get("@id"), entry) if "name" not in entry else entry
+            reference = entry.get("@id")
+            if "name" not in entry and isinstance(reference, str):
+                entry = described.get(reference, entry)
             name = entry.get("name")
             names.append(_text(name[0] if isinstance(name, list) and name else name))
         else:

@@ -168,3 +168,11 @@ def test_a_json_ld_author_given_by_reference_is_named():
     html = (f'<html><head><script type="application/ld+json">{data}</script></head>'
             '<body><p class="byline">Staff</p></body></html>')
     assert read(html).author == "Ann Lee"
+
+
+@pytest.mark.parametrize("author", [{"@id": {"nested": 1}}, {"@id": "#/person/none"},
+                                    {"name": {"@value": "Ann"}}, [None, 3, {"@id": []}]])
+def test_a_json_ld_author_of_another_shape_names_nobody(author):
+    data = json.dumps({"@type": "NewsArticle", "headline": "Story", "author": author})
+    html = f'<html><head><script type="application/ld+json">{data}</script></head></html>'
+    assert read(html).author is None
