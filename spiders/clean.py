@@ -112,7 +112,9 @@ BOILERPLATE: tuple[Rule, ...] = (
     Rule("legal", (r"^(©|\(c\)|copyright\b)", r"\ball rights reserved\b"),
          "the site's legal line"),
     Rule("credits", (
-        r"^(image|photo|picture|video) (source|credit)s?\s*[:,]", r"^(source|sources|المصدر)\s*:",
+        r"^(image|photo|picture|video) (source|credit)s?\s*[:,]",
+        r"^(photo(graph)?|portrait|illustration|picture)s? (by|courtesy of)\b[^.!?]{1,60}$",
+        r"^(source|sources|المصدر)\s*:",
         r"^\(?[\w .’'-]{1,40} (with|avec|mit|con|ile) (afp|ap|reuters|dpa|efe|aa|ansa)\)?$",
         r"^((additional )?reporting|writing|editing|edited|compiled) by\b",
         r"\bcontributed (to )?(this|the) (report|story|article)( from [\w ]{1,40})?\.?$",
@@ -131,6 +133,10 @@ BOILERPLATE: tuple[Rule, ...] = (
         r"^([\w .’'-]{0,40}\s*)?(published|updated|issued|posted|last updated|güncelleme|"
         r"aktualisiert|mis à jour|publié le|actualizado)( on)?\s*:?\s*\d{1,4}[./ -]\d{1,2}.{0,30}$",
     ), "a date on its own, or a published or updated line: the time is a field of its own"),
+    Rule("breadcrumb", (
+        r"^[^<>»›\n]{1,40}(\s[>»›]\s[^<>»›\n]{1,40}){2,}$",
+    ), "the trail of sections above the page (\"Home > World > Europe\"): where the page sits "
+       "on the site, not what it says"),
     Rule("pointer", (
         r"^(click|tap) here\b", r"^(send us )?your feedback\b",
         r"^for the latest (news|headlines)\b",
@@ -140,10 +146,12 @@ BOILERPLATE: tuple[Rule, ...] = (
 
 #: Blocks longer than this are prose, even when they mention cookies or a newsletter.
 MAX_FURNITURE_CHARS = 300
-#: A block whose text is mostly link text is a teaser or a link list, not article prose.
-#: Links within the page (``#section``) do not count: they are a table of contents' or a
-#: heading's own anchor.
-MAX_LINK_DENSITY = 0.5
+#: A block whose text is mostly link text is a teaser or a link list, not article prose: a
+#: teaser is a link with at most a label or brackets around it, while a real sentence that
+#: links a name or a source keeps more than a third of its words outside links ("Portrait by
+#: <photographer>", a note citing a bug's address). Links within the page (``#section``) do
+#: not count: they are a table of contents' or a heading's own anchor.
+MAX_LINK_DENSITY = 0.65
 #: Prose longer than MAX_FURNITURE_CHARS may link most of its words (a post citing its
 #: sources); a longer block is a link list only when nearly all of it is links.
 MAX_PROSE_LINK_DENSITY = 0.8
@@ -267,10 +275,19 @@ _MAX_BYLINE_CHARS = 150
 _BY = re.compile(r"^(by|par|por|von|di|door)\s+", re.IGNORECASE)
 
 
+# A sentence's end: a block that opens with the author's name and ends as a sentence is the
+# article speaking of its author ("Reuters reported on Monday that …"), not the byline.
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’»)]*$")
+
+
 def _is_byline(text: str, author: str | None) -> bool:
     if not author or len(author) < 3 or len(text) > _MAX_BYLINE_CHARS:
         return False
-    return _BY.sub("", text).casefold().startswith(author.casefold())
+    named = _BY.sub("", text)
+    if not named.casefold().startswith(author.casefold()):
+        return False
+    rest = named[len(author):].strip()
+    return not rest or _BY.match(text) is not None or not _SENTENCE_END.search(rest)
 
 
 def _repeats_another(block: Block, blocks: list[Block], furniture: list[bool]) -> bool:

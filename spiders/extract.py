@@ -283,9 +283,11 @@ def _block(element: etree._Element, kind: str, group: int | None,
     # holding the text after it, and a heading's own "#" anchor leads nowhere else.
     links = sum(len(squash("".join(ref.itertext()))) for ref in element.iter("ref")
                 if not (ref.get("target") or "#").startswith("#"))
-    if not links and "\n" in raw:
-        # Trafilatura's last resort dumps a page's text without its links, one line per
-        # element: a line that is a link's whole text was a link.
+    if not links and len(element) == 0 and "\n" in raw.strip():
+        # Trafilatura's last resort dumps a page's text as one element without any markup,
+        # one line per element: a line that is a link's whole text was a link. (An element
+        # with markup is no dump: a heading holding its own "#" anchor spans lines only by
+        # its indentation.)
         links = sum(len(line) for line in map(squash, raw.splitlines()) if line in link_texts)
     return Block(text=text, kind=kind, link_chars=min(links, len(text)), group=group)
 

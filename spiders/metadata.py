@@ -60,6 +60,15 @@ _ASIDE_ROLES = frozenset({"menu", "menubar", "complementary", "navigation", "ale
                           "alertdialog", "dialog"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _MAX_BYLINE_CHARS = 100
+# What follows the names in a byline box: a date ("March 11, 2015", "11.03.2015"), a time
+# ("3:46 PM"), an age ("• 8h", "2 hours ago"), "Updated …", the editor ("Edited by …"), a
+# separator before any of them.
+_BYLINE_TAIL = re.compile(
+    r"\s*(?:[•|·]|\b(?:updated|published|posted)\b|\b(?:edited|reviewed|fact-checked) by\b|"
+    r"\b(?:on\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b|"
+    r"\b\d{1,2}:\d{2}\b|\b\d+\s*(?:h|hrs?|hours?|mins?|minutes?|d|days?)\b).*$",
+    re.IGNORECASE)
 _TITLE_MARKS = frozenset("|-–—_:·»/>")
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " » ", " / ", " > ")
 _TRAILING_ELLIPSIS = re.compile(r"\s*(\.{3}|…)\s*$")
@@ -102,7 +111,7 @@ class PageMetadata:
         body = main.get("articleBody")
         return cls(
             headline=_headline(tree, main, metas),
-            author=_json_ld_author(main.get("author")) or _author(tree, metas),
+            author=_json_ld_author(main.get("author"), objects) or _author(tree, metas),
             published=_published(tree, main, metas),
             language=_language(tree.get("lang") or tree.get("xml:lang"))
             or _language(metas.first("og:locale")),
@@ -163,7 +172,7 @@ def _author(tree: HtmlElement, metas: _Metas) -> str | None:
         names = [squash(v) for v in metas.get(key, ()) if not v.startswith(("http://",
                                                                              "https://"))]
         if names:
-            return "; ".join(dict.fromkeys(_BY.sub("", name) for name in names))
+            return "; ".join(dict.fromkeys(_byline(name) for name in names))
     for element in _BYLINE_CANDIDATES(tree):
         if not (element.get("rel") == "author" or "author" in (element.get("itemprop") or "")
                 or _BYLINE.search(f"{element.get('class', '')} {element.get('id', '')}")):
@@ -174,11 +183,35 @@ def _author(tree: HtmlElement, metas: _Metas) -> str | None:
         name = squash(element.text_content())
         if not 0 < len(name) < _MAX_BYLINE_CHARS:
             continue
-        named = element.xpath(".//*[contains(@itemprop, 'name')]")
-        if named and squash(named[0].text_content()):
-            name = squash(named[0].text_content())
-        return _BY.sub("", name)
+        return _byline(_name_element(element).text_content())
     return None
+
+
+def _name_element(element: etree._Element) -> etree._Element:
+    """The element inside a byline that holds only the name: its ``itemprop="name"``, else the
+    one element inside it named as the author's, else the one such link (a byline box also
+    holds the writer's role, a date, a photo). A byline naming several writers is kept whole,
+    with its own "and"."""
+    named = [e for e in element.xpath(".//*[contains(@itemprop, 'name')]")
+             if squash(e.text_content())]
+    if named:
+        return named[0]
+    inner = [e for e in element.iterdescendants()
+             if isinstance(e.tag, str) and squash(e.text_content())
+             and _BY.sub("", squash(e.text_content()))
+             and (e.get("rel") == "author"
+                  or _BYLINE.search(f"{e.get('class', '')} {e.get('id', '')}"))]
+    outermost = [e for e in inner if not any(a in inner for a in e.iterancestors())]
+    links = [e for e in outermost if e.tag == "a"]
+    if len(outermost) == 1:
+        return outermost[0]
+    return links[0] if len(links) == 1 else element
+
+
+def _byline(text: str) -> str:
+    """A byline's names, without the "By" before them and the date, time or age after them."""
+    name = _BY.sub("", squash(text))
+    return _BYLINE_TAIL.sub("", name).strip(" ,;:-–—|•·") or name
 
 
 def _aside(element: etree._Element) -> bool:
@@ -255,9 +288,22 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {v.lower() for v in values if isinstance(v, str)}
 
 
-def _json_ld_author(value: Any) -> str | None:
+def _json_ld_author(value: Any, objects: list[dict[str, Any]]) -> str | None:
+    """The names of the article's ``author``: a name, a Person or Organization, a list of them,
+    or a reference (``{"@id": …}``) to one described elsewhere in the page's graph, as
+    WordPress's SEO plug-ins write it."""
     entries = value if isinstance(value, list) else [value]
-    names = [_text(e.get("name")) if isinstance(e, dict) else _text(e) for e in entries]
+    described = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and "name" in o}
+    names = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            reference = entry.get("@id")
+            if "name" not in entry and isinstance(reference, str):
+                entry = described.get(reference, entry)
+            name = entry.get("name")
+            names.append(_text(name[0] if isinstance(name, list) and name else name))
+        else:
+            names.append(_text(entry))
     return ", ".join(n for n in names if n) or None
 
 

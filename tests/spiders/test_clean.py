@@ -71,6 +71,20 @@ def test_a_paragraph_that_is_mostly_a_link_is_furniture():
     assert not is_furniture(Block(text=PROSE[0], link_chars=10))
 
 
+@pytest.mark.parametrize(("text", "author", "byline"), [
+    ("By Reuters", "Reuters", True),
+    ("Reuters staff, in Brussels", "Reuters", True),
+    ("Ann Lee, Senior Correspondent", "Ann Lee", True),
+    # The article speaking of its source or its author is the article.
+    ("Reuters reported on Monday that the talks had stalled.", "Reuters", False),
+    ("Ann Lee’s report was cited by the minister.", "Ann Lee", False),
+])
+def test_a_short_block_opening_with_the_authors_name_is_the_byline_unless_a_sentence(
+        text, author, byline):
+    block, body = Block(text=text), Block(text=PROSE[0])
+    assert clean_blocks([block, body], author=author) == ([body] if byline else [block, body])
+
+
 def test_list_after_a_furniture_heading_goes_with_it():
     blocks = [
         Block(text=PROSE[0]),

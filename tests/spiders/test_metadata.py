@@ -133,3 +133,46 @@ def test_a_published_time_without_one_on_the_page_comes_from_the_feed():
                               published_hint=hint)
 
     assert article.published == hint
+
+
+def test_a_byline_names_the_writer_not_the_editor():
+    # <p class="byline">Written by Rob Ewaschuk<br/>Edited by Betsy Beyer</p>
+    assert expected("google-sre-book-1")["byline"].split() == \
+        "Written by Rob Ewaschuk Edited by Betsy Beyer".split()
+    assert real("google-sre-book-1").author == "Rob Ewaschuk"
+
+
+@pytest.mark.parametrize(("byline", "author"), [
+    # A name link beside the writer's role, in one byline box.
+    ('<div class="author"><a class="author-link" href="/author/ben">Ben Silverman</a>'
+     '<div class="author-title">Games Editor</div></div>', "Ben Silverman"),
+    # "By", the name, then the time the story went up.
+    ('<div class="byline"><span>By </span><span class="fn">GILLIAN MOHNEY</span> '
+     '<span>March 11, 2015 3:46 PM</span></div>', "GILLIAN MOHNEY"),
+    ('<div class="author-box"><span class="author-name">James Akinaka</span> • 8h</div>',
+     "James Akinaka"),
+    # Several writers: the page's own words for them, "and" included.
+    ('<p class="byline">By <a class="author" href="/a">Ann Lee</a> and '
+     '<a class="author" href="/b">Bo Kim</a></p>', "Ann Lee and Bo Kim"),
+])
+def test_a_byline_box_gives_the_names_only(byline, author):
+    html = f"<html><body><article><h1>Story</h1>{byline}<p>Text.</p></article></body></html>"
+    assert read(html).author == author
+
+
+def test_a_json_ld_author_given_by_reference_is_named():
+    # WordPress's SEO plug-ins describe the writer once in the graph and point to it.
+    data = json.dumps({"@context": "https://schema.org", "@graph": [
+        {"@type": "NewsArticle", "headline": "Story", "author": {"@id": "#/person/1"}},
+        {"@type": "Person", "@id": "#/person/1", "name": "Ann Lee"}]})
+    html = (f'<html><head><script type="application/ld+json">{data}</script></head>'
+            '<body><p class="byline">Staff</p></body></html>')
+    assert read(html).author == "Ann Lee"
+
+
+@pytest.mark.parametrize("author", [{"@id": {"nested": 1}}, {"@id": "#/person/none"},
+                                    {"name": {"@value": "Ann"}}, [None, 3, {"@id": []}]])
+def test_a_json_ld_author_of_another_shape_names_nobody(author):
+    data = json.dumps({"@type": "NewsArticle", "headline": "Story", "author": author})
+    html = f'<html><head><script type="application/ld+json">{data}</script></head></html>'
+    assert read(html).author is None
