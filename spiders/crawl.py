@@ -48,7 +48,8 @@ from spiders.lifeline import die_with_parent
 from spiders.registry import spider_for
 from spiders.settings import USER_AGENT as DEFAULT_USER_AGENT
 
-__all__ = ["address_settings", "build_settings", "main", "user_agent"]
+__all__ = ["address_settings", "build_settings", "crawler_stats", "end_at", "log_to_stderr",
+           "main", "one_line", "site_settings", "user_agent", "write_json"]
 
 logger = logging.getLogger("spiders.crawl")
 
@@ -104,18 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, KeyError, TypeError) as exc:
         parser.error(f"bad --site-json or --settings-json: {exc}")
 
-    settings = build_settings(overrides, output=args.output, progress=args.progress,
-                              database_url=os.environ.get("NEWSWATCH_DATABASE_URL"))
-    if site.max_pages is not None:
-        settings.set("NEWSWATCH_MAX_PAGES", site.max_pages, priority="cmdline")
+    settings = site_settings(site, overrides, output=args.output, progress=args.progress,
+                             timeout=args.timeout)
     if args.timeout > 0:
-        settings.set("CLOSESPIDER_TIMEOUT", args.timeout, priority="cmdline")
-        _end_at(args.timeout + settings.getfloat("NEWSWATCH_STOP_GRACE"))
-    _log_to_stderr(settings.get("LOG_LEVEL"))
+        end_at(args.timeout + settings.getfloat("NEWSWATCH_STOP_GRACE"))
+    log_to_stderr(settings.get("LOG_LEVEL"))
     args.stats.unlink(missing_ok=True)
 
     spidercls = spider_for(site.name)
-    settings.update(address_settings(site, spidercls), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
     failures: list[BaseException] = []
@@ -123,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     deferred.addErrback(lambda failure: failures.append(failure.value))
     process.start()
 
-    stats = _stats(crawler)
+    stats = crawler_stats(crawler)
     try:
-        _write_json(args.stats, stats)
+        write_json(args.stats, stats)
     except OSError as exc:
         logger.error("Cannot write the crawl's stats to %(path)s: %(reason)s",
                      {"path": args.stats, "reason": exc.strerror or exc})
@@ -134,12 +131,27 @@ def main(argv: list[str] | None = None) -> int:
         return _output_status(stats.get("newswatch/output/errno"))
     if failures:
         logger.error("Crawl of %(site)s could not run: %(error)s",
-                     {"site": site.name, "error": _one_line(failures[0])})
+                     {"site": site.name, "error": one_line(failures[0])})
         return 1
     return 0
 
 
-def _end_at(seconds: float) -> None:
+def site_settings(site: SiteSpec, overrides: dict[str, Any] | None = None, *,
+                  output: Path | None = None, progress: Path | None = None,
+                  timeout: float = 0) -> Settings:
+    """The settings of one site's crawler: Newswatch's with ``overrides``, its files, its own
+    hosts (:func:`address_settings`), its ``max_pages`` and its time limit (0: none)."""
+    settings = build_settings(overrides, output=output, progress=progress,
+                              database_url=os.environ.get("NEWSWATCH_DATABASE_URL"))
+    if site.max_pages is not None:
+        settings.set("NEWSWATCH_MAX_PAGES", site.max_pages, priority="cmdline")
+    if timeout > 0:
+        settings.set("CLOSESPIDER_TIMEOUT", timeout, priority="cmdline")
+    settings.update(address_settings(site, spider_for(site.name)), priority="cmdline")
+    return settings
+
+
+def end_at(seconds: float) -> None:
     """SIGALRM with its default action ends this process after ``seconds``, even one stuck in
     C code, where no Python handler would run."""
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
@@ -167,7 +179,7 @@ def _output_status(number: int | None) -> int:
     return EXIT_NO_SPACE if number in (errno.ENOSPC, errno.EDQUOT) else EXIT_OUTPUT_ERROR
 
 
-def _log_to_stderr(level: str) -> None:
+def log_to_stderr(level: str) -> None:
     # The level sits on the handler: Scrapy resets the root logger's level when it starts.
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(level)
@@ -176,14 +188,14 @@ def _log_to_stderr(level: str) -> None:
     logging.root.setLevel(level)
 
 
-def _stats(crawler: Any) -> dict[str, Any]:
+def crawler_stats(crawler: Any) -> dict[str, Any]:
     try:
         return crawler.stats.get_stats()
     except (AttributeError, RuntimeError):  # the crawl failed before its stats existed
         return {}
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(data, default=_jsonable, indent=1, sort_keys=True),
@@ -199,7 +211,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

@@ -29,16 +29,19 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from spiders import settings as defaults
 from spiders.handoff import (
+    CRAWL_ERROR_KEY,
     ERRORS_KEY,
     EXIT_NO_SPACE,
     EXIT_OUTPUT_ERROR,
     CrawlProgress,
+    ShardRequest,
+    ShardSite,
     read_progress,
 )
 from spiders.items import Article, CrawlResult, SiteSpec
@@ -88,11 +91,7 @@ def crawl_site(
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    stem = re.sub(r"[^\w.-]", "_", site.name) or "site"
-    output = workdir / f"{stem}.jsonl"
-    stats_path = workdir / f"{stem}.stats.json"
-    log_path = workdir / f"{stem}.log"
-    progress_path = workdir / f"{stem}.progress.json"
+    output, stats_path, log_path, progress_path = _site_paths(workdir, site)
     for path in (output, stats_path, progress_path):
         path.unlink(missing_ok=True)
 
@@ -115,6 +114,72 @@ def crawl_site(
         returncode = _wait(child, timeout + grace + _LAST_RESORT_S, progress_path, on_progress)
         if returncode is None:
             errors.append(f"crawl timed out after {timeout:g} s and did not stop; killed")
+    return _judged(site, returncode, output=output, stats_path=stats_path, log_path=log_path,
+                   timeout=timeout, grace=grace, errors=errors)
+
+
+def crawl_sites(
+    sites: Sequence[SiteSpec],
+    *,
+    workdir: Path,
+    database_url: str | None = None,
+    settings: dict[str, Any] | None = None,
+    timeout: float = 600,
+) -> list[CrawlResult]:
+    """Crawl ``sites`` in one child process, a shard (:mod:`spiders.shard`), one result per
+    site in their order; never raises for a failed crawl.
+
+    Each site is judged as :func:`crawl_site` judges it, from its own articles and stats in
+    ``workdir``; the shard's log is ``workdir/shard-FIRST.log``. ``timeout`` bounds each site's
+    crawl, and so the shard's.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for site in sites:
+        output, stats_path, _, _ = _site_paths(workdir, site)
+        for path in (output, stats_path):
+            path.unlink(missing_ok=True)
+        entries.append(ShardSite(site=site, output=output, stats=stats_path))
+    if not entries:
+        return []
+    request = ShardRequest(sites=tuple(entries), settings=settings or {}, timeout=float(timeout))
+    log_path = workdir / f"shard-{entries[0].output.stem}.log"
+    grace = float((settings or {}).get("NEWSWATCH_STOP_GRACE", defaults.NEWSWATCH_STOP_GRACE))
+    logger.info("Crawling %(count)d sites in one process (log: %(log)s)",
+                {"count": len(entries), "log": log_path})
+    errors: list[str] = []
+    with log_path.open("wb") as log:
+        child = subprocess.Popen([sys.executable, "-m", "spiders.shard"], stdin=subprocess.PIPE,
+                                 stdout=log, stderr=subprocess.STDOUT,
+                                 env=_child_env(database_url))
+        try:
+            child.stdin.write(request.to_json().encode())
+            child.stdin.close()
+        except BrokenPipeError:  # it died at once; its status and log say why
+            pass
+        returncode = _wait(child, timeout + grace + _LAST_RESORT_S, None, None)
+        if returncode is None:
+            errors.append(f"crawl timed out after {timeout:g} s and did not stop; killed")
+    # A site that wrote its stats ended on its own, and is judged by them; the others by how
+    # the shard ended.
+    return [_judged(entry.site, 0 if entry.stats.exists() else returncode, output=entry.output,
+                    stats_path=entry.stats, log_path=log_path, timeout=timeout, grace=grace,
+                    errors=[] if entry.stats.exists() else list(errors))
+            for entry in entries]
+
+
+def _site_paths(workdir: Path, site: SiteSpec) -> tuple[Path, Path, Path, Path]:
+    """A site's articles, stats, log and progress files in ``workdir``."""
+    stem = re.sub(r"[^\w.-]", "_", site.name) or "site"
+    return (workdir / f"{stem}.jsonl", workdir / f"{stem}.stats.json", workdir / f"{stem}.log",
+            workdir / f"{stem}.progress.json")
+
+
+def _judged(site: SiteSpec, returncode: int | None, *, output: Path, stats_path: Path,
+            log_path: Path, timeout: float, grace: float, errors: list[str]) -> CrawlResult:
+    """The site's crawl as it went: its articles, stats and errors, failed or not."""
+    workdir = output.parent
     tail = _tail(log_path)
 
     articles, bad_lines = _read_articles(output)
@@ -135,6 +200,9 @@ def crawl_site(
                          f"{grace:g} s later, stuck")
     elif returncode:
         errors.insert(0, f"crawler exited with status {returncode}: {_last_line(tail)}")
+    elif stats.get(CRAWL_ERROR_KEY):
+        failed = True
+        errors.insert(0, f"crawler could not run: {stats[CRAWL_ERROR_KEY]}")
     elif stats.get("finish_reason") == "closespider_timeout":
         failed = True
         errors.insert(0, f"crawl timed out after {timeout:g} s")
@@ -157,7 +225,7 @@ def crawl_site(
                        errors=tuple(errors), failed=failed)
 
 
-def _wait(child: subprocess.Popen[bytes], timeout: float, progress_path: Path,
+def _wait(child: subprocess.Popen[bytes], timeout: float, progress_path: Path | None,
           on_progress: Callable[[CrawlProgress], None] | None) -> int | None:
     """The child's exit status, or None when it ran past ``timeout`` and was killed."""
     deadline = time.monotonic() + timeout
@@ -168,7 +236,7 @@ def _wait(child: subprocess.Popen[bytes], timeout: float, progress_path: Path,
             returncode = child.wait(timeout=max(0.0, min(_PROGRESS_POLL_S, remaining)))
         except subprocess.TimeoutExpired:
             returncode = None
-        if on_progress is not None:
+        if on_progress is not None and progress_path is not None:
             progress = read_progress(progress_path)
             if progress is not None and progress != last:
                 on_progress(progress)
