@@ -132,7 +132,11 @@ BOILERPLATE: tuple[Rule, ...] = (
         # "Updated: 28.11.2024 11:02"
         r"^([\w .’'-]{0,40}\s*)?(published|updated|issued|posted|last updated|güncelleme|"
         r"aktualisiert|mis à jour|publié le|actualizado)( on)?\s*:?\s*\d{1,4}[./ -]\d{1,2}.{0,30}$",
-    ), "a date on its own, or a published or updated line: the time is a field of its own"),
+        # "2017-03-10 09:58 来源：网易科学人": a numeric date, its time and the story's source.
+        r"^\d{4}([-/.]|年)\d{1,2}([-/.]|月)\d{1,2}日?(\s*\d{1,2}:\d{2}(:\d{2})?)?"
+        r"(\s*(来源|來源|source)\s*[:：]\s*\S{1,30})?$",
+    ), "a date on its own, or a published or updated line: the time is a field of its own, "
+       "and a source named beside it is a credit"),
     Rule("breadcrumb", (
         r"^[^<>»›\n]{1,40}(\s[>»›]\s[^<>»›\n]{1,40}){2,}$",
     ), "the trail of sections above the page (\"Home > World > Europe\"): where the page sits "

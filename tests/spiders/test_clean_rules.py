@@ -98,6 +98,9 @@ CASES = [
      "We’re told that we reveal our true character in moments of crisis"),
     ("dateline", "medium-3", "Oct 15, 2015· 18 min read", True,
      "So I hope she stays, but if she goes, I understand."),
+    # A Chinese site's dateline: the date, the time and the source the story came from.
+    ("dateline", "gmw", "2017-03-10 09:58 来源：网易科学人", True,
+     "翱翔于距地球数千公里的太空中，进入广袤漆黑的未知领域，是一项艰苦卓绝的工作。"),
     ("pointer", "tmz-1", "Click Here", False,
      "Sheriff's deputies were at The London Thursday morning."),
 ]
