@@ -89,8 +89,9 @@ def test_disk_full_stores_no_partial_article(disk_full):
 
 def test_disk_full_is_a_clear_error(disk_full):
     lines = failure_lines(disk_full.result)
-    for line in lines:
-        assert "No space left on device" in line, line
+    assert lines[0].strip() == "2 of 2 sites failed: gazette, herald", lines
+    for line in lines[1:]:
+        assert line.startswith("  site ") and "No space left on device" in line, line
         assert len(line) < 500, f"{len(line)} characters: {line[:300]}..."
 
 
