@@ -219,7 +219,8 @@ class StoriesConfig(_Strict):
 
 
 class CrawlConfig(_Strict):
-    """How crawls run: Scrapy setting overrides, a time limit per site, who to contact.
+    """How crawls run: Scrapy setting overrides, a time limit per site, who to contact, and
+    how many sites share a crawl process.
 
     ``contact`` (an http(s) or mailto: URL where site owners reach whoever runs this
     Newswatch) goes into the User-Agent; it reaches the crawler as the ``NEWSWATCH_CONTACT``
@@ -229,6 +230,10 @@ class CrawlConfig(_Strict):
     settings: dict[str, Any] = Field(default_factory=dict)
     timeout: str = "30m"
     contact: str | None = None
+    # A run of more than `shard_from` sites crawls them in shards, many sites per process
+    # (spiders.shard), at most `shard_size` each; a smaller run gives each site its own process.
+    shard_from: int = Field(default=10, ge=1)
+    shard_size: int = Field(default=200, ge=1)
 
     @model_validator(mode="before")
     @classmethod

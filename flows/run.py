@@ -14,7 +14,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from flows.config import Config, SiteConfig, load_config
 from flows.report import RunSummary, publish_report
-from flows.tasks import check_health, crawl, database_retries, deliver, match, store
+from flows.shards import Shard, crawl_shard, plan_shards, store_shard
+from flows.tasks import (
+    SiteOutcome,
+    check_health,
+    crawl,
+    database_retries,
+    deliver,
+    match,
+    store,
+)
 from spiders.items import CrawlResult
 from store.db import database_problem, session_factory
 
@@ -61,7 +70,8 @@ def _run_name() -> str:
 def newswatch_run(config_path: str | None = None, sites: list[str] | None = None) -> State:
     """Crawl news sites, store their new articles, and alert the watches that match.
 
-    Each site is crawled in its own process; one broken site fails alone. The run's report
+    Each site is crawled in its own process, or a fleet's in shards of many sites a process
+    (`flows.shards`); one broken site fails alone. The run's report
     (per site counts and health, new stories per watch, deliveries) is an artifact of the run.
     `config_path` defaults to $NEWSWATCH_CONFIG, else newswatch.yaml; `sites` to every site.
     """
@@ -78,25 +88,12 @@ def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) ->
     """The steps of a run, in order: crawl → store → check health → match → deliver → report."""
     session_factory(config.database)  # migrate once, before crawl processes open the database
 
-    # Crawl: every site at once, each in its own child process; one broken site fails alone.
-    crawls = {site.name: crawl.submit(site, config) for site in selected}
-
-    # Store: new and edited articles, one crawl run row per site (a crashed crawl too), each
-    # site as soon as its crawl ends, while the others still crawl.
-    site_of = {future.task_run_id: name for name, future in crawls.items()}
-    stored = {}
-    for future in as_completed(list(crawls.values())):
-        name = site_of[future.task_run_id]
-        future.wait()  # done, but its final state may not be read back yet
-        # A failed site's task ends Failed with its CrawlResult; a task that died, its error.
-        result = future.result(raise_on_failure=False)
-        if not isinstance(result, CrawlResult):
-            error = f"crawl crashed: {future.state.message or 'unknown error'}"
-            result = CrawlResult(site=name, failed=True, errors=(error,))
-        # quote: Prefect would walk every article of the result looking for futures; the
-        # crawl it came from, crashed or not, is named in wait_for instead, for the run's graph.
-        stored[name] = store(quote(result), config, wait_for=[allow_failure(future)])
-    outcomes = [stored[name] for name in crawls]
+    # Crawl and store: each site in its own process, or a fleet in shards of many sites a
+    # process; one broken site fails alone either way.
+    shards = plan_shards(selected, shard_from=config.crawl.shard_from,
+                         shard_size=config.crawl.shard_size)
+    outcomes = _crawl_and_store(selected, config) if shards is None else \
+        _crawl_and_store_shards(shards, config)
 
     # Site health: a site bad for several runs in a row gets one message, and one on recovery.
     changes = check_health([o.site for o in outcomes], config)
@@ -118,6 +115,48 @@ def _run(config: Config, selected: list[SiteConfig], sites: list[str] | None) ->
     if summary.failures:
         return Failed(message="\n".join(summary.failures))
     return Completed(message=summary.headline, data=summary)
+
+
+def _crawl_and_store(selected: list[SiteConfig], config: Config) -> list[SiteOutcome]:
+    """Crawl every site at once, each in its own child process (one broken site fails alone),
+    and store each as soon as its crawl ends."""
+    crawls = {site.name: crawl.submit(site, config) for site in selected}
+
+    # Store: new and edited articles, one crawl run row per site (a crashed crawl too), each
+    # site as soon as its crawl ends, while the others still crawl.
+    site_of = {future.task_run_id: name for name, future in crawls.items()}
+    stored = {}
+    for future in as_completed(list(crawls.values())):
+        name = site_of[future.task_run_id]
+        future.wait()  # done, but its final state may not be read back yet
+        # A failed site's task ends Failed with its CrawlResult; a task that died, its error.
+        result = future.result(raise_on_failure=False)
+        if not isinstance(result, CrawlResult):
+            error = f"crawl crashed: {future.state.message or 'unknown error'}"
+            result = CrawlResult(site=name, failed=True, errors=(error,))
+        # quote: Prefect would walk every article of the result looking for futures; the
+        # crawl it came from, crashed or not, is named in wait_for instead, for the run's graph.
+        stored[name] = store(quote(result), config, wait_for=[allow_failure(future)])
+    return [stored[name] for name in crawls]
+
+
+def _crawl_and_store_shards(shards: list[Shard], config: Config) -> list[SiteOutcome]:
+    """Crawl the shards at once, each in one child process, and store each as soon as its
+    crawl ends; every site has its outcome, in config order."""
+    crawls = {shard.name: crawl_shard.submit(shard, config) for shard in shards}
+    shard_of = {crawls[shard.name].task_run_id: shard for shard in shards}
+    stored = {}
+    for future in as_completed(list(crawls.values())):
+        shard = shard_of[future.task_run_id]
+        future.wait()
+        results = future.result(raise_on_failure=False)
+        if not isinstance(results, list):  # the task died: each of its sites failed with it
+            error = f"crawl crashed: {future.state.message or 'unknown error'}"
+            results = [CrawlResult(site=site.name, failed=True, errors=(error,))
+                       for site in shard.sites]
+        stored[shard.name] = store_shard(shard, quote(results), config,
+                                         wait_for=[allow_failure(future)])
+    return [outcome for shard in shards for outcome in stored[shard.name]]
 
 
 @flow(name="newswatch-deliver", flow_run_name="deliver-digests", log_prints=True)

@@ -21,6 +21,7 @@ from prefect.runtime import flow_run as current_flow_run
 from prefect.runtime import task_run as current_task_run
 from prefect.states import Failed, State
 from prefect.tasks import Task, exponential_backoff
+from sqlalchemy.orm import Session
 
 from alerts.dispatch import DispatchReport, dispatch_due
 from alerts.watching import match_pending
@@ -154,7 +155,7 @@ def database_retries(flow_run_id: object) -> tuple[str, ...]:
 
 
 # The database steps retry a transient error a few times, backing off: 5 s, 10 s, 20 s (±30%).
-_DB_RETRIES = {
+DATABASE_RETRIES = {
     "retries": 3,
     "retry_delay_seconds": exponential_backoff(backoff_factor=5),
     "retry_jitter_factor": 0.3,
@@ -162,27 +163,35 @@ _DB_RETRIES = {
 }
 
 
-@task(name="store", task_run_name="store-{result.site}", cache_policy=NO_CACHE, **_DB_RETRIES)
+@task(name="store", task_run_name="store-{result.site}", cache_policy=NO_CACHE,
+      **DATABASE_RETRIES)
 def store(result: CrawlResult, config: Config) -> SiteOutcome:
     """Save a crawl's articles (one canonical URL is one article) and record the crawl run."""
-    now = datetime.now(UTC)
     with session_factory(config.database).begin() as session:
-        saved = save_articles(session, result.articles, window=config.stories.lookup_window)
-        check = SiteCheck.from_crawl(result)
-        record_crawl_run(
-            session,
-            site=result.site,
-            started=_stat_time(result.stats.get("start_time")) or now,
-            finished=_stat_time(result.stats.get("finish_time")) or now,
-            pages=int(result.stats.get("response_received_count", 0)),
-            articles_found=len(result.articles),
-            articles_new=sum(1 for s in saved if s.status == "new"),
-            articles_updated=sum(1 for s in saved if s.status == "updated"),
-            failed=result.failed,
-            errors=list(result.errors),
-            check=check,
-        )
-    outcome = SiteOutcome(
+        outcome = save_crawl(session, result, config, datetime.now(UTC))
+    log_stored(outcome)
+    return outcome
+
+
+def save_crawl(session: Session, result: CrawlResult, config: Config, now: datetime
+               ) -> SiteOutcome:
+    """Save one crawl's articles and record its crawl run, in ``session``'s transaction."""
+    saved = save_articles(session, result.articles, window=config.stories.lookup_window)
+    check = SiteCheck.from_crawl(result)
+    record_crawl_run(
+        session,
+        site=result.site,
+        started=_stat_time(result.stats.get("start_time")) or now,
+        finished=_stat_time(result.stats.get("finish_time")) or now,
+        pages=int(result.stats.get("response_received_count", 0)),
+        articles_found=len(result.articles),
+        articles_new=sum(1 for s in saved if s.status == "new"),
+        articles_updated=sum(1 for s in saved if s.status == "updated"),
+        failed=result.failed,
+        errors=list(result.errors),
+        check=check,
+    )
+    return SiteOutcome(
         site=result.site,
         pages=int(result.stats.get("response_received_count", 0)),
         found=len(result.articles),
@@ -193,16 +202,21 @@ def store(result: CrawlResult, config: Config) -> SiteOutcome:
         refused=int(result.stats.get(REFUSED_COUNT_KEY, 0)),
         refused_urls=tuple(result.stats.get(REFUSED_URLS_KEY) or ()),
     )
+
+
+def log_stored(outcome: SiteOutcome) -> None:
+    """One line in the task's log: what a site's crawl added to the store."""
+    saved = outcome.saved
     copies = sum(1 for s in saved if s.copy_of is not None)
     get_run_logger().info(
         "%s: %d new (%s of stored stories), %s",
-        result.site, outcome.new, counted(copies, "copy", "copies"),
+        outcome.site, outcome.new, counted(copies, "copy", "copies"),
         counted(outcome.updated, "updated article"),
     )
-    return outcome
 
 
-@task(name="match", task_run_name="match-watches", cache_policy=NO_CACHE, **_DB_RETRIES)
+@task(name="match", task_run_name="match-watches", cache_policy=NO_CACHE,
+      **DATABASE_RETRIES)
 def match(config: Config) -> list[NewMatch]:
     """Match the watches against the articles stored or edited since they were last matched
     (this run's, and any a run that died before matching left); record each new (watch,
@@ -217,7 +231,8 @@ def match(config: Config) -> list[NewMatch]:
     return recorded
 
 
-@task(name="deliver", task_run_name="deliver-alerts", cache_policy=NO_CACHE, **_DB_RETRIES)
+@task(name="deliver", task_run_name="deliver-alerts", cache_policy=NO_CACHE,
+      **DATABASE_RETRIES)
 def deliver(config: Config) -> DispatchReport:
     """Send one digest per watch and channel for every due delivery; failures stay queued."""
     report = dispatch_due(
@@ -245,7 +260,7 @@ def deliver(config: Config) -> DispatchReport:
 
 
 @task(name="check-health", task_run_name="check-site-health", cache_policy=NO_CACHE,
-      **_DB_RETRIES)
+      **DATABASE_RETRIES)
 def check_health(sites: list[str], config: Config) -> list[HealthChange]:
     """Judge each site by its latest runs; say "looks broken" or "recovered" once per episode.
 
