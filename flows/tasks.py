@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import pprint
-import re
 import tempfile
 import threading
 import time
@@ -67,7 +66,7 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult | State:
     """Crawl one site in a child Scrapy process. A broken site's task ends Failed with the
     reason, its CrawlResult still the task's result, so the run stores and reports it.
 
-    While it runs, a progress artifact of the task run shows pages fetched out of pages queued.
+    While it runs, a progress artifact of the task run shows pages fetched out of pages asked for.
     """
     logger = get_run_logger()
     _crawl_lines_to_task_log()
@@ -134,9 +133,9 @@ class ProgressReport:
         description = (f"{self.site}: {progress.pages} of {progress.requests} pages fetched, "
                        f"{progress.articles} articles")
         if self.artifact_id is None:
-            key = "crawl-progress-" + re.sub(r"[^a-z0-9]+", "-", self.site.lower()).strip("-")
-            self.artifact_id = create_progress_artifact(
-                progress.percent, key=key, description=description)
+            # No key: it shows on the task and its run, not on the Artifacts page, which
+            # keeps the artifacts that build a history across runs.
+            self.artifact_id = create_progress_artifact(progress.percent, description=description)
         else:
             update_progress_artifact(self.artifact_id, progress.percent, description=description)
         if time.monotonic() - self.logged >= self.LOG_EVERY_S:

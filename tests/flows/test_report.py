@@ -35,11 +35,10 @@ def latest_run_of(client, name: str, config: str):
     return next(r for r in runs if r.parameters.get("config_path") == config)
 
 
-def artifacts_of(client, run) -> dict[str, object]:
-    found = client.read_artifacts(
+def artifacts_of(client, run) -> list:
+    return client.read_artifacts(
         artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
     )
-    return {a.key: a for a in found}
 
 
 def test_a_run_publishes_its_report_and_new_matches(
@@ -53,10 +52,12 @@ def test_a_run_publishes_its_report_and_new_matches(
 
     with get_client(sync_client=True) as client:
         run = latest_run_of(client, "run-courier-erroring", config)
-        by_key = artifacts_of(client, run)
+        artifacts = artifacts_of(client, run)
+        on_artifacts_page = client.read_latest_artifacts()
         task_runs = client.read_task_runs(
             task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[run.id]))
         )
+    by_key = {a.key: a for a in artifacts if a.key}
     report = by_key[report_key("courier-erroring")].data
 
     # Per site: counts, extraction, health and errors.
@@ -88,10 +89,16 @@ def test_a_run_publishes_its_report_and_new_matches(
     assert "- failed: 1 story (" in report
     assert len(http_receiver.requests) == 1
 
-    # Each crawl showed its progress; a finished one shows 100 %.
-    progress = by_key["crawl-progress-courier"]
+    # Each crawl showed its progress, on its task only (no key: not on the Artifacts page);
+    # a finished one shows 100 %, every page asked for answered, robots.txt included.
+    crawl_task = {t.name: t.id for t in task_runs}["crawl-courier"]
+    (progress,) = [a for a in artifacts if a.task_run_id == crawl_task]
+    assert progress.key is None
+    assert "progress" not in {a.type for a in on_artifacts_page}
     assert progress.type == "progress" and float(progress.data) == 100
-    assert "courier: " in progress.description and "5 articles" in progress.description
+    done = re.fullmatch(r"courier: (\d+) of (\d+) pages fetched, 5 articles", progress.description)
+    assert done and done[1] == done[2], progress.description
+    assert int(done[1]) == int(courier_row.split("|")[2])  # the report's pages
 
     names = {t.name for t in task_runs}
     assert {"crawl-courier", "crawl-erroring", "store-courier", "store-erroring"} <= names
@@ -101,7 +108,8 @@ def test_a_run_publishes_its_report_and_new_matches(
     assert again.returncode == 0, again.stderr[-3000:]  # the down channel waits for its retry
     with get_client(sync_client=True) as client:
         quiet = latest_run_of(client, "run-courier", config)
-        assert not [key for key in artifacts_of(client, quiet) if key.startswith("new-matches-")]
+        assert not [a.key for a in artifacts_of(client, quiet)
+                    if (a.key or "").startswith("new-matches-")]
         history = client.read_artifacts(artifact_filter=ArtifactFilter(
             key=ArtifactFilterKey(any_=[matches_key("putin-visit")]),
             flow_run_id=ArtifactFilterFlowRunId(any_=[run.id, quiet.id])))
