@@ -108,6 +108,8 @@ def test_a_run_publishes_its_report_and_new_matches(
     assert again.returncode == 0, again.stderr[-3000:]  # the down channel waits for its retry
     with get_client(sync_client=True) as client:
         quiet = latest_run_of(client, "run-courier", config)
+        assert quiet.tags == ["site-courier"]  # as serve's runs, for the UI's tag filter
+        assert set(run.tags) == {"site-courier", "site-erroring"}
         assert not [a.key for a in artifacts_of(client, quiet)
                     if (a.key or "").startswith("new-matches-")]
         history = client.read_artifacts(artifact_filter=ArtifactFilter(
