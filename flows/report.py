@@ -2,8 +2,9 @@
 
 The report has one section per concern: sites (pages fetched, articles found, new and updated,
 extraction, health, errors), new stories per watch with their links, and deliveries (sent,
-failed, still queued). The matches table keeps one stable key, so the Artifacts page of the UI
-shows every run's new matches as one history.
+failed, still queued). A watch that matched something in the run also gets a table of its new
+stories, under a key of its own (``new-matches-WATCH``): the Artifacts page of the UI then
+keeps each watch's matches as one history, which runs that matched nothing leave alone.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from store.health import HealthChange, SiteCheck, bad_streak, broken_sites
 from store.models import Article, Delivery, DeliveryKind, DeliveryState
 from store.outbox import NewMatch
 
-MATCHES_KEY = "newswatch-new-matches"
 _ERRORS_SHOWN = 3
 _SITES_NAMED = 5  # failed sites named in the first line of a run's state message
 
@@ -85,15 +85,26 @@ def _site_failure(site: SiteOutcome) -> str:
 
 def report_key(scope: str) -> str:
     """The markdown report's artifact key for a run scope (lowercase letters, digits, dashes)."""
-    return "newswatch-report-" + (re.sub(r"[^a-z0-9]+", "-", scope.lower()).strip("-") or "run")
+    return "newswatch-report-" + (_slug(scope) or "run")
+
+
+def matches_key(watch: str) -> str:
+    """The artifact key of a watch's new matches (lowercase letters, digits, dashes)."""
+    return "new-matches-" + (_slug(watch) or "watch")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 @task(name="report", task_run_name="publish-report", cache_policy=NO_CACHE)
 def publish_report(summary: RunSummary, config: Config) -> str:
-    """Publish the run report (markdown) and the table of new matches as Prefect artifacts."""
+    """Publish the run report (markdown), and a table of new matches for each watch that
+    matched something, as Prefect artifacts."""
     factory = session_factory(config.database)
     with factory() as session:
         stories = _story_rows(session, summary.matches)
+        sent_to = _deliveries_of(session, summary.matches)
         queued = _queued_deliveries(session)
         streaks = {
             s.site: len(bad_streak(session, s.site, limit=config.health.after))
@@ -109,17 +120,18 @@ def publish_report(summary: RunSummary, config: Config) -> str:
     create_markdown_artifact(
         key=report_key(summary.scope), markdown=markdown, description=summary.headline
     )
-    if summary.sites:
+    by_watch: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in stories:
+        by_watch[row["watch"]].append(row)
+    for watch, rows in by_watch.items():
         create_table_artifact(
-            key=MATCHES_KEY,
-            table=[_table_row(row) for row in stories] or [dict.fromkeys(_TABLE_COLUMNS, "")],
-            description=f"{len(stories)} new matches in run {summary.scope}",
+            key=matches_key(watch),
+            table=[_table_row(row, sent_to) for row in rows],
+            description=(f"{_cell(watch)}: {counted(len(rows), 'new story', 'new stories')} "
+                         f"in run {_cell(summary.scope)}"),
         )
     get_run_logger().info(summary.headline)
     return markdown
-
-
-_TABLE_COLUMNS = ("watch", "headline", "site", "published", "url", "story")
 
 
 def _story_rows(session, matches: tuple[NewMatch, ...]) -> list[dict[str, str]]:
@@ -127,6 +139,16 @@ def _story_rows(session, matches: tuple[NewMatch, ...]) -> list[dict[str, str]]:
     articles = {
         a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))
     } if ids else {}
+    story_ids = {m.story_id for m in matches}
+    carried_by: dict[int, list[str]] = defaultdict(list)  # story → its sites, first copy first
+    if story_ids:
+        for story_id, site in session.execute(
+            select(Article.story_id, Article.site)
+            .where(Article.story_id.in_(story_ids))
+            .order_by(Article.fetched, Article.id)
+        ):
+            if site not in carried_by[story_id]:
+                carried_by[story_id].append(site)
     rows = []
     for m in matches:
         article = articles.get(m.article_id)
@@ -136,12 +158,31 @@ def _story_rows(session, matches: tuple[NewMatch, ...]) -> list[dict[str, str]]:
                 "watch": m.watch,
                 "headline": article.title if article else f"story {m.story_id}",
                 "site": article.site if article else "",
+                "sites": ", ".join(carried_by.get(m.story_id, ())),
                 "published": f"{when:%Y-%m-%d %H:%M} UTC" if when else "",
                 "url": article.url if article else "",
                 "story": str(m.story_id),
             }
         )
     return rows
+
+
+def _deliveries_of(session, matches: tuple[NewMatch, ...]) -> dict[tuple[str, str], str]:
+    """Where each (watch, story) was sent and how it went: ``hook: sent; mail: failed (…)``."""
+    stories = {m.story_id for m in matches}
+    if not stories:
+        return {}
+    said: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for delivery in session.scalars(
+        select(Delivery)
+        .where(Delivery.kind == DeliveryKind.ALERT, Delivery.story_id.in_(stories))
+        .order_by(Delivery.id)
+    ):
+        state = delivery.state
+        if delivery.state == DeliveryState.FAILED and delivery.last_error:
+            state += f" ({delivery.last_error})"
+        said[(delivery.watch, str(delivery.story_id))].append(f"{delivery.channel}: {state}")
+    return {key: "; ".join(lines) for key, lines in said.items()}
 
 
 def _queued_deliveries(session) -> dict[str, int]:
@@ -262,7 +303,13 @@ def _cell(text: str | None) -> str:
     return escape_gfm(text or "")
 
 
-def _table_row(row: dict[str, str]) -> dict[str, str]:
-    """A row of the matches table: Prefect's UI renders each cell as Markdown too."""
-    return {column: safe_url(value) or "" if column == "url" else _cell(value)
-            for column, value in row.items()}
+def _table_row(row: dict[str, str], sent_to: dict[tuple[str, str], str]) -> dict[str, str]:
+    """A row of a watch's matches table: the story by its headline, the sites that carried
+    it, its link and where it was sent. Prefect's UI renders each cell as Markdown too."""
+    return {
+        "headline": _cell(row["headline"]),
+        "sites": _cell(row["sites"]),
+        "published": _cell(row["published"]),
+        "url": safe_url(row["url"]) or "",
+        "sent to": _cell(sent_to.get((row["watch"], row["story"])) or "no channel"),
+    }

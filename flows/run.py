@@ -43,23 +43,29 @@ def run_scope(sites: list[str] | None) -> str:
 
 
 class _ChosenFailure(logging.Filter):
-    """Drops the traceback Prefect's engine logs for a Failed state the flow returned itself
-    ("Engine execution exited with unexpected exception … FailedRun"): the state's message
-    already says what failed; an exception the flow raised keeps its traceback."""
+    """Drops what Prefect's engine logs for a Failed state a flow or task returned itself: for
+    a flow, a traceback ("Engine execution exited with unexpected exception … FailedRun"); for
+    a task, "Task run failed with state: …" and the whole state, its result included (a
+    crawl's stats). The state's message already says what failed, in "Finished in state
+    Failed(…)"; an exception a flow or task raised keeps its traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not (isinstance(error, FailedRun) and record.getMessage().startswith("Engine"))
+        said = record.getMessage()
+        if isinstance(error, FailedRun) and said.startswith("Engine"):
+            return False
+        return not said.startswith("Task run failed with state: ")
 
 
 _CHOSEN_FAILURE = _ChosenFailure()
 
 
 def _quiet_chosen_failures() -> None:
-    """Install the filter on Prefect's flow run logger of this process, once."""
-    logger = logging.getLogger("prefect.flow_runs")
-    if _CHOSEN_FAILURE not in logger.filters:
-        logger.addFilter(_CHOSEN_FAILURE)
+    """Install the filter on Prefect's flow and task run loggers of this process, once."""
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if _CHOSEN_FAILURE not in logger.filters:
+            logger.addFilter(_CHOSEN_FAILURE)
 
 
 def _run_name() -> str:

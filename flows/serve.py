@@ -3,19 +3,23 @@
 Each site becomes a deployment ``newswatch-run/SITE`` running the flow for that site only, on
 the site's ``every:`` or ``cron:`` (every 15 minutes by default; cron in UTC). A deployment
 runs one flow run at a time: a run that would start while the previous one is still crawling
-is cancelled (``CANCEL_NEW``), so a slow crawl never overlaps the next and a backlog never
-builds up while the process was down. Watches with daily or weekly digests add a deployment
-``newswatch-deliver/digests`` scheduled at their slots.
+is cancelled (``CANCEL_NEW``), so a slow crawl never overlaps the next. Watches with daily or
+weekly digests add a deployment ``newswatch-deliver/digests`` scheduled at their slots.
 
 Deployments are upserted on start, so a restart with a changed config changes the schedules;
-deployments this command made for sites no longer in the config are deleted. Schedules are not
-paused on shutdown (``pause_on_shutdown=False``): the process is expected to restart.
+deployments this command made for sites no longer in the config are deleted. Every site is
+polled once at start, then on its schedule. Slots missed while the process was down are
+skipped: the deployments are paused when it stops (no runs are scheduled for nobody to run),
+and runs still waiting past their time when it starts (it was killed, say) are deleted rather
+than started late or cancelled by the one-at-a-time limit.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -24,14 +28,17 @@ from prefect.schedules import Cron
 
 from flows.config import DEFAULT_EVERY, Config, SiteConfig, parse_duration
 from flows.run import newswatch_deliver, newswatch_run
+from flows.wording import counted
 
 __all__ = [
     "SERVE_TAG",
     "deployments",
     "digest_slots",
+    "poll_now",
     "prune_deployments",
     "serve_config",
     "site_schedule",
+    "skip_missed_runs",
 ]
 
 #: Every deployment ``newswatch serve`` makes carries this tag; it deletes only those.
@@ -115,11 +122,52 @@ def prune_deployments(keep: list[RunnerDeployment]) -> list[str]:
     return deleted
 
 
+def skip_missed_runs(deployment_ids: list[UUID]) -> int:
+    """Delete the deployments' runs still waiting past their scheduled time (Scheduled or
+    Late, never started): slots missed while nothing served them. Returns how many."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterExpectedStartTime,
+        FlowRunFilterState,
+        FlowRunFilterStateName,
+    )
+
+    if not deployment_ids:
+        return 0
+    with get_client(sync_client=True) as client:
+        missed = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            deployment_id=FlowRunFilterDeploymentId(any_=deployment_ids),
+            state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Scheduled", "Late"])),
+            expected_start_time=FlowRunFilterExpectedStartTime(before_=datetime.now(UTC)),
+        ))
+        for run in missed:
+            client.delete_flow_run(run.id)
+    return len(missed)
+
+
+def poll_now(site_deployments: dict[str, UUID]) -> None:
+    """One run of each site now, named like every run of the site, before its schedule's."""
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        for site, deployment_id in site_deployments.items():
+            client.create_flow_run_from_deployment(deployment_id, name=f"run-{site}")
+
+
 def serve_config(config: Config) -> None:
-    """Register the deployments, drop stale ones, and run scheduled flow runs until SIGTERM."""
+    """Register the deployments, drop stale ones, skip missed slots, poll every site once, and
+    run scheduled flow runs until SIGTERM."""
     made = deployments(config)
     for name in prune_deployments(made):
         print(f"newswatch: removed deployment {name} (no longer in {config.source})")
-    # Each flow run gets its own process; schedules stay active across restarts.
-    serve(*made, pause_on_shutdown=False)
+    ids = {deployment.name: deployment.apply() for deployment in made}
+    skipped = skip_missed_runs(list(ids.values()))
+    if skipped:
+        print(f"newswatch: skipped {counted(skipped, 'run')} missed while not serving")
+    poll_now({site.name: ids[site.name] for site in config.sites})
+    # Each flow run gets its own process. Paused on shutdown, so no runs pile up while the
+    # process is down; applying the deployments again at start unpauses them.
+    serve(*made, pause_on_shutdown=True)
 

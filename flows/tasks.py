@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import logging
 import pprint
-import re
 import tempfile
 import threading
 import time
@@ -17,13 +17,16 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.context import TaskRunContext
 from prefect.runtime import flow_run as current_flow_run
 from prefect.runtime import task_run as current_task_run
 from prefect.states import Failed, State
 from prefect.tasks import Task, exponential_backoff
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.dispatch import DispatchReport, dispatch_due
+from alerts.safetext import one_line
 from alerts.watching import match_pending
 from flows.config import Config, SiteConfig, parse_duration
 from flows.wording import counted
@@ -34,6 +37,7 @@ from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
 from store.db import database_reason, database_unavailable, session_factory
 from store.health import HealthChange, SiteCheck, pending_change, record_change
+from store.models import Article
 from store.outbox import NewMatch
 
 
@@ -67,9 +71,10 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult | State:
     """Crawl one site in a child Scrapy process. A broken site's task ends Failed with the
     reason, its CrawlResult still the task's result, so the run stores and reports it.
 
-    While it runs, a progress artifact of the task run shows pages fetched out of pages queued.
+    While it runs, a progress artifact of the task run shows pages fetched out of pages asked for.
     """
     logger = get_run_logger()
+    _crawl_lines_to_task_log()
     with tempfile.TemporaryDirectory(prefix=f"newswatch-{site.name}-") as workdir:
         result = crawl_site(
             site.spec(),
@@ -89,12 +94,34 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult | State:
     )
     for error in result.errors:
         logger.warning("%s: %s", site.name, error)
+    # Thirty lines that would fill a run's first screen of logs; the report has the counts.
     summary = {k: v for k, v in sorted(stats.items()) if not isinstance(v, list | dict)}
-    logger.info("%s: Scrapy stats:\n%s", site.name, pprint.pformat(summary, sort_dicts=False))
+    logger.debug("%s: Scrapy stats:\n%s", site.name, pprint.pformat(summary, sort_dicts=False))
     if result.failed:
         reason = result.errors[0] if result.errors else "crawl failed"
         return Failed(message=f"{site.name}: {reason}", data=result)
     return result
+
+
+class _CrawlLinesToTaskLog(logging.Filter):
+    """Lines of the crawl runner (its child's last warnings, repeated from the crawl's log)
+    go to the crawl task's log at DEBUG instead of the terminal: the task logs each of the
+    crawl's errors itself, one line each."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if TaskRunContext.get() is None:
+            return True
+        get_run_logger().debug("%s", record.getMessage())
+        return False
+
+
+_CRAWL_LINES = _CrawlLinesToTaskLog()
+
+
+def _crawl_lines_to_task_log() -> None:
+    runner = logging.getLogger(crawl_site.__module__)
+    if _CRAWL_LINES not in runner.filters:
+        runner.addFilter(_CRAWL_LINES)
 
 
 class ProgressReport:
@@ -111,9 +138,9 @@ class ProgressReport:
         description = (f"{self.site}: {progress.pages} of {progress.requests} pages fetched, "
                        f"{progress.articles} articles")
         if self.artifact_id is None:
-            key = "crawl-progress-" + re.sub(r"[^a-z0-9]+", "-", self.site.lower()).strip("-")
-            self.artifact_id = create_progress_artifact(
-                progress.percent, key=key, description=description)
+            # No key: it shows on the task and its run, not on the Artifacts page, which
+            # keeps the artifacts that build a history across runs.
+            self.artifact_id = create_progress_artifact(progress.percent, description=description)
         else:
             update_progress_artifact(self.artifact_id, progress.percent, description=description)
         if time.monotonic() - self.logged >= self.LOG_EVERY_S:
@@ -225,9 +252,13 @@ def match(config: Config) -> list[NewMatch]:
     channels = {w.name: w.notify for w in config.watches}
     with session_factory(config.database).begin() as session:
         recorded = match_pending(session, watches, channels)
+        ids = {new.article_id for new in recorded}
+        headlines = dict(session.execute(
+            select(Article.id, Article.title).where(Article.id.in_(ids))).tuples().all())
     logger = get_run_logger()
     for new in recorded:
-        logger.info("%s matched story %d", new.watch, new.story_id)
+        logger.info("%s matched \u201c%s\u201d (story %d)", new.watch,
+                    one_line(headlines.get(new.article_id, "")), new.story_id)
     return recorded
 
 

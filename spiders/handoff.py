@@ -35,8 +35,12 @@ REFUSED_URLS_KEY = "newswatch/refused/urls"
 
 @dataclass(frozen=True, kw_only=True)
 class CrawlProgress:
-    """Requests the crawl has queued so far, pages answered, articles written, and whether
-    the crawl has ended."""
+    """Requests the crawl has made or queued so far, pages answered (a response or a failed
+    download), articles written, and whether the crawl has ended.
+
+    ``requests`` is ``pages`` plus what is still queued or being downloaded, so ``pages``
+    never exceeds it: robots.txt, redirects and retries count on both sides, each download once.
+    """
 
     requests: int = 0
     pages: int = 0
@@ -54,12 +58,16 @@ class CrawlProgress:
         return min(99.0, 100.0 * self.pages / self.requests)
 
     @classmethod
-    def from_stats(cls, stats: dict[str, Any], *, finished: bool = False) -> CrawlProgress:
+    def from_stats(cls, stats: dict[str, Any], *, in_flight: int = 0,
+                   finished: bool = False) -> CrawlProgress:
+        """Progress from Scrapy's stats and the number of requests the downloader holds now."""
+        pages = (int(stats.get("response_received_count", 0))
+                 + int(stats.get("downloader/exception_count", 0)))
+        queued = int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0))
         return cls(
             finished=finished,
-            requests=int(stats.get("scheduler/enqueued", 0)),
-            pages=int(stats.get("response_received_count", 0))
-            + int(stats.get("downloader/exception_count", 0)),
+            requests=pages + max(0, queued) + max(0, in_flight),
+            pages=pages,
             articles=int(stats.get("newswatch/items/written", 0)),
         )
 

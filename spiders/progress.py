@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -32,9 +33,11 @@ logger = logging.getLogger(__name__)
 class ProgressFile:
     """Extension writing :class:`CrawlProgress` to a file periodically and once at the end."""
 
-    def __init__(self, path: Path, stats: StatsCollector, interval: float) -> None:
+    def __init__(self, path: Path, stats: StatsCollector, interval: float,
+                 in_flight: Callable[[], int] = lambda: 0) -> None:
         self.path = path
         self.stats = stats
+        self.in_flight = in_flight
         self.interval = interval
         self._task: Any = None
 
@@ -44,7 +47,7 @@ class ProgressFile:
         interval = crawler.settings.getfloat("NEWSWATCH_PROGRESS_INTERVAL")
         if not path or interval <= 0:
             raise NotConfigured
-        extension = cls(Path(path), crawler.stats, interval)
+        extension = cls(Path(path), crawler.stats, interval, lambda: _downloading(crawler))
         # The signal manager keeps weak references: the crawler keeps this extension alive.
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
@@ -60,7 +63,8 @@ class ProgressFile:
         self.write(finished=True)
 
     def write(self, *, finished: bool = False) -> None:
-        progress = CrawlProgress.from_stats(self.stats.get_stats(), finished=finished)
+        progress = CrawlProgress.from_stats(self.stats.get_stats(), finished=finished,
+                                            in_flight=0 if finished else self.in_flight())
         temporary = self.path.with_name(self.path.name + ".tmp")
         try:
             temporary.write_text(json.dumps(asdict(progress)), encoding="utf-8")
@@ -68,3 +72,9 @@ class ProgressFile:
         except OSError as exc:  # progress is a courtesy: a full disk is reported elsewhere
             logger.debug("Cannot write crawl progress to %(path)s: %(error)s",
                          {"path": self.path, "error": exc})
+
+
+def _downloading(crawler: Crawler) -> int:
+    """Requests in the downloader now (robots.txt included), none once the engine is gone."""
+    engine = crawler.engine
+    return len(engine.downloader.active) if engine is not None else 0

@@ -24,7 +24,10 @@ def run_command(args: argparse.Namespace) -> int:
     config = load_config(args.config)  # a config error stops here, before Prefect starts
     for name in args.site or ():
         config.site(name)
-    with without_heartbeats():
+    from prefect import tags
+
+    # The same site-NAME tags as the runs of `newswatch serve`, for the UI's tag filter.
+    with without_heartbeats(), tags(*(f"site-{name}" for name in args.site or ())):
         state = newswatch_run(config_path=config.source, sites=args.site, return_state=True)
     if state.is_completed():
         print(f"newswatch: {state.message}")

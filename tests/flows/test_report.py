@@ -13,6 +13,7 @@ from prefect import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
     FlowRunFilter,
     FlowRunFilterName,
     TaskRunFilter,
@@ -21,9 +22,9 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.sorting import FlowRunSort
 
 from alerts.safetext import one_line
-from flows.report import MATCHES_KEY, report_key
+from flows.report import matches_key, report_key
 from spiders.sample_server import sample_site_server
-from tests.flows.test_run import TEST_CRAWL, write_config
+from tests.flows.test_run import TEST_CRAWL, closed_port, write_config
 
 
 def latest_run_of(client, name: str, config: str):
@@ -34,27 +35,30 @@ def latest_run_of(client, name: str, config: str):
     return next(r for r in runs if r.parameters.get("config_path") == config)
 
 
+def artifacts_of(client, run) -> list:
+    return client.read_artifacts(
+        artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
+    )
+
+
 def test_a_run_publishes_its_report_and_new_matches(
     tmp_path, sqlite_url, sample_site, http_receiver, newswatch
 ):
-    config = write_config(
-        tmp_path, sqlite_url, sample_site, {"hook": http_receiver.url("json", "/hook")},
-        broken=True,
-    )
+    channels = {"hook": http_receiver.url("json", "/hook"),
+                "down": f"json://127.0.0.1:{closed_port()}/down"}
+    config = write_config(tmp_path, sqlite_url, sample_site, channels, broken=True)
     result = newswatch("run", "--config", config, "--site", "courier", "--site", "erroring")
     assert result.returncode == 1, result.stderr[-3000:]
 
     with get_client(sync_client=True) as client:
         run = latest_run_of(client, "run-courier-erroring", config)
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
-        )
+        artifacts = artifacts_of(client, run)
+        on_artifacts_page = client.read_latest_artifacts()
         task_runs = client.read_task_runs(
             task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[run.id]))
         )
-    by_key = {a.key: a for a in artifacts}
+    by_key = {a.key: a for a in artifacts if a.key}
     report = by_key[report_key("courier-erroring")].data
-    table = json.loads(by_key[MATCHES_KEY].data)
 
     # Per site: counts, extraction, health and errors.
     courier_row = next(line for line in report.splitlines() if line.startswith("| courier |"))
@@ -62,24 +66,56 @@ def test_a_run_publishes_its_report_and_new_matches(
     erroring_row = next(line for line in report.splitlines() if line.startswith("| erroring |"))
     assert "| bad run 1/3: the crawl failed |" in erroring_row
     assert erroring_row.count("HTTP 500") == 1, erroring_row  # said once, under errors
-    # Per watch: the new story with its link. Deliveries: what went out.
-    putin = next(row for row in table if row["watch"] == "putin-visit")
+
+    # Only the watch that matched has a table: its story by headline, the sites, where it went.
+    assert {key for key in by_key if key.startswith("new-matches-")} == {
+        matches_key("putin-visit")}
+    matches = by_key[matches_key("putin-visit")]
+    assert matches.type == "table"
+    assert matches.description == "putin-visit: 1 new story in run courier-erroring"
+    (putin,) = json.loads(matches.data)
+    assert set(putin) == {"headline", "sites", "published", "url", "sent to"}
+    assert "Putin" in putin["headline"] and putin["sites"] == "courier"
+    sent_to = putin["sent to"].split("; ")
+    assert sent_to[0] == "hook: sent", putin["sent to"]
+    assert sent_to[1].startswith("down: failed (") and "127.0.0.1" in sent_to[1], sent_to
+
+    # Per watch in the report: the new story with its link. Deliveries: what went out.
     assert "### putin-visit" in report
     assert f"]({'<'}{putin['url']}>)" in report
-    assert putin["site"] == "courier" and "Putin" in putin["headline"]
     assert "- putin-visit → hook: sent 1 story" in report
     assert "0 new articles" not in report and "1 new match, 1 alert sent" in report
     assert "- sent: 1 story in 1 digest\n" in report
-    assert "- failed: 0 stories (" in report
+    assert "- failed: 1 story (" in report
     assert len(http_receiver.requests) == 1
 
-    # Each crawl showed its progress; a finished one shows 100 %.
-    progress = by_key["crawl-progress-courier"]
+    # Each crawl showed its progress, on its task only (no key: not on the Artifacts page);
+    # a finished one shows 100 %, every page asked for answered, robots.txt included.
+    crawl_task = {t.name: t.id for t in task_runs}["crawl-courier"]
+    (progress,) = [a for a in artifacts if a.task_run_id == crawl_task]
+    assert progress.key is None
+    assert "progress" not in {a.type for a in on_artifacts_page}
     assert progress.type == "progress" and float(progress.data) == 100
-    assert "courier: " in progress.description and "5 articles" in progress.description
+    done = re.fullmatch(r"courier: (\d+) of (\d+) pages fetched, 5 articles", progress.description)
+    assert done and done[1] == done[2], progress.description
+    assert int(done[1]) == int(courier_row.split("|")[2])  # the report's pages
 
     names = {t.name for t in task_runs}
     assert {"crawl-courier", "crawl-erroring", "store-courier", "store-erroring"} <= names
+
+    # A run that matches nothing publishes no matches table, and the watch's last one stays.
+    again = newswatch("run", "--config", config, "--site", "courier")
+    assert again.returncode == 0, again.stderr[-3000:]  # the down channel waits for its retry
+    with get_client(sync_client=True) as client:
+        quiet = latest_run_of(client, "run-courier", config)
+        assert quiet.tags == ["site-courier"]  # as serve's runs, for the UI's tag filter
+        assert set(run.tags) == {"site-courier", "site-erroring"}
+        assert not [a.key for a in artifacts_of(client, quiet)
+                    if (a.key or "").startswith("new-matches-")]
+        history = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[matches_key("putin-visit")]),
+            flow_run_id=ArtifactFilterFlowRunId(any_=[run.id, quiet.id])))
+    assert [a.flow_run_id for a in history] == [run.id]
 
 
 HOSTILE_HEADLINE = ("Putin to visit <img src=http://tracker.example/i.gif> "
@@ -139,7 +175,7 @@ def test_scraped_text_cannot_add_markup_to_the_report(tmp_path, sqlite_url, http
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
     by_key = {a.key: a for a in artifacts}
     report = by_key[report_key("all-sites")].data
-    table = json.loads(by_key[MATCHES_KEY].data)
+    table = json.loads(by_key[matches_key("putin-visit")].data)
 
     # The headline and the error are there, shown as the text they are and nothing more.
     tokens = tokens_of(report)

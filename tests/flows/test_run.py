@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -208,7 +210,12 @@ def test_a_dead_site_fails_its_crawl_task_and_the_run_says_how_many_failed(
     tmp_path, sqlite_url, sample_site, newswatch
 ):
     from prefect import get_client
-    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
+    from prefect.client.schemas.filters import (
+        LogFilter,
+        LogFilterFlowRunId,
+        TaskRunFilter,
+        TaskRunFilterFlowRunId,
+    )
 
     from tests.flows.test_report import latest_run_of
 
@@ -239,3 +246,19 @@ def test_a_dead_site_fails_its_crawl_task_and_the_run_says_how_many_failed(
     assert run.state.is_failed()
     assert run.state.message.startswith("1 of 3 sites failed: deadsite: "), run.state.message
     assert result.stderr.splitlines()[-1] == f"  {run.state.message}"
+
+    # The run's log says each thing once, in words: no Scrapy stats dict, no state dumps.
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
+    said = "\n".join(entry.message for entry in logs)
+    headline = r"\u201c[^\u201d\n]*Putin[^\u201d\n]*\u201d"
+    assert re.search(rf"^putin-visit matched {headline} \(story \d+\)$", said, re.MULTILINE), said
+    assert "matched story" not in said
+    assert "Scrapy stats" not in said and "downloader/" not in said
+    assert "Task run failed with state" not in said and "CrawlResult(" not in said
+    assert [e.message for e in logs if e.level >= logging.WARNING and "deadsite" in e.message] == [
+        "deadsite: " + dead.message.removeprefix("deadsite: "),
+        f"Finished in state Failed({dead.message!r})"], said
+    # The terminal shows Prefect's lines only; the crawl's own log lines stay in its log file.
+    terminal = result.stdout + result.stderr
+    assert not re.search(r"\[scrapy[.\]]|\[spiders\.|Scrapy stats|downloader/", terminal), terminal

@@ -7,13 +7,18 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
 from prefect import get_client
-from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
-from prefect.deployments import run_deployment
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterTags,
+    FlowRunFilter,
+    FlowRunFilterDeploymentId,
+)
+from prefect.states import Scheduled
 
 from flows.config import parse_config
 from flows.serve import SERVE_TAG, deployments, prune_deployments
@@ -28,6 +33,32 @@ def served_deployments() -> dict[str, object]:
             deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=[SERVE_TAG]))
         )
     return {d.name: d for d in found}
+
+
+def runs_of(deployment_id) -> list:
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id])))
+
+
+def wait_for_run(deployment_id, done, what: str, served, log: Path, timeout: float = 120):
+    """The first run of the deployment for which ``done(run)`` holds, waiting for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [run for run in runs_of(deployment_id) if done(run)]
+        if found:
+            return found[0]
+        assert served.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, f"{what}: {runs_of(deployment_id)}"
+        time.sleep(0.5)
+
+
+def start_serve(config: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("a") as out:
+        return subprocess.Popen(
+            [str(Path(sys.executable).with_name("newswatch")), "serve", "--config", config],
+            env=env, stdout=out, stderr=out,
+        )
 
 
 def serve_config(tmp_path: Path, database_url: str, sample_site: str, hook: str) -> str:
@@ -83,17 +114,21 @@ def test_serve_registers_a_deployment_per_site_and_runs_them(
             assert deployment.entrypoint == "flows.run.newswatch_run"
             assert all(s.active for s in deployment.schedules)
 
-        run = run_deployment("newswatch-run/courier", timeout=120, poll_interval=1)
+        # Every site is polled once at start, before its schedule's first slot.
+        run = wait_for_run(courier.id, lambda r: r.state.is_final(), "no run at start",
+                           served, tmp_path / "serve.log")
         assert run.state.is_completed(), (run.state, (tmp_path / "serve.log").read_text()[-3000:])
         assert run.name == "run-courier"
+        assert {"site-courier", SERVE_TAG} <= set(run.tags)
         assert len(http_receiver.requests) == 1
         assert "Putin" in http_receiver.requests[0].json["message"]
 
         served.send_signal(signal.SIGTERM)
         assert served.wait(timeout=30) == 0
         assert "newswatch: stopped serving" in (tmp_path / "serve.log").read_text()
-        # Schedules stay active across restarts.
-        assert all(s.active for s in served_deployments()["courier"].schedules)
+        # Paused while nothing serves them: no runs are scheduled for nobody to run.
+        assert served_deployments()["courier"].paused
+        assert not [r for r in runs_of(courier.id) if r.state.is_scheduled()]
     finally:
         if served.poll() is None:
             served.kill()
@@ -177,7 +212,9 @@ def test_a_failed_site_run_logs_its_failure_without_a_traceback(
             assert served.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
             assert time.monotonic() < deadline, "serve registered no deployment in time"
             time.sleep(0.5)
-        run = run_deployment("newswatch-run/deadsite", timeout=120, poll_interval=1)
+        deadsite = served_deployments()["deadsite"]
+        run = wait_for_run(deadsite.id, lambda r: r.state.is_final(), "no run at start",
+                           served, tmp_path / "serve.log")
         served.send_signal(signal.SIGTERM)
         served.wait(timeout=30)
     finally:
@@ -196,3 +233,59 @@ def test_a_failed_site_run_logs_its_failure_without_a_traceback(
     assert not [entry.message for entry in logs if entry.level >= 40
                 and "Engine execution exited" in entry.message]
     assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+def test_a_restart_skips_missed_slots_and_polls_at_once(
+    tmp_path, sqlite_url, sample_site, http_receiver, prefect_api_url
+):
+    config = Path(serve_config(tmp_path, sqlite_url, sample_site,
+                               http_receiver.url("json", "/hook")))
+    spec = yaml.safe_load(config.read_text())
+    spec["sites"] = [{"name": "gazette", "feeds": [f"{sample_site}/courier/rss.xml"],
+                      "every": "1m"}]
+    config.write_text(yaml.safe_dump(spec))
+    env = {**os.environ, "PREFECT_API_URL": prefect_api_url, "NEWSWATCH_HOME": str(tmp_path),
+           "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    log = tmp_path / "serve.log"
+    served = start_serve(str(config), env, log)
+    try:
+        deadline = time.monotonic() + SERVE_STARTUP_S
+        while "gazette" not in served_deployments():
+            assert served.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "serve registered no deployment in time"
+            time.sleep(0.5)
+        gazette = served_deployments()["gazette"]
+        first = wait_for_run(gazette.id, lambda r: r.state.is_completed(), "no run at start",
+                             served, log)
+        assert first.name == "run-gazette"
+        # Killed outright: nothing pauses the deployment, and its slots fall due unserved.
+        served.kill()
+        served.wait()
+        with get_client(sync_client=True) as client:
+            missed = [client.create_flow_run_from_deployment(gazette.id, state=Scheduled(
+                scheduled_time=datetime.now(UTC) - timedelta(minutes=minutes)))
+                for minutes in (3, 2, 1)]
+
+        served = start_serve(str(config), env, log)
+        again = wait_for_run(gazette.id, lambda r: r.state.is_completed() and r.id != first.id,
+                             "no run at restart", served, log)
+        # Killed again: a SIGTERM now could catch the run's process ending, and cancel it.
+        served.kill()
+        served.wait()
+    finally:
+        if served.poll() is None:
+            served.kill()
+            served.wait()
+
+    assert "skipped 3 runs missed while not serving" in log.read_text()
+    runs = runs_of(gazette.id)
+    assert not {r.id for r in missed} & {r.id for r in runs}  # deleted, not run or cancelled
+    assert again.name == "run-gazette"
+    # A poll at each start (and any slot that fell due meanwhile); nothing Late, Cancelled or
+    # left waiting past its time.
+    states = [(r.name, r.state.name) for r in runs]
+    completed = [name for name, state in states if state == "Completed"]
+    assert completed.count("run-gazette") >= 2, states
+    assert {state for _, state in states} <= {"Completed", "Scheduled"}, states
+    assert all(r.expected_start_time > datetime.now(UTC) for r in runs
+               if r.state.name == "Scheduled"), states

@@ -23,9 +23,20 @@ def test_percent(progress, percent):
 
 
 def test_from_stats_counts_failed_downloads_as_answered():
-    stats = {"scheduler/enqueued": 12, "response_received_count": 8,
+    stats = {"scheduler/enqueued": 12, "scheduler/dequeued": 9, "response_received_count": 6,
              "downloader/exception_count": 2, "newswatch/items/written": 5}
-    assert CrawlProgress.from_stats(stats) == CrawlProgress(requests=12, pages=10, articles=5)
+    # 8 answered, 3 still queued, 1 downloading.
+    assert CrawlProgress.from_stats(stats, in_flight=1) == CrawlProgress(
+        requests=12, pages=8, articles=5)
+
+
+def test_from_stats_never_answers_more_than_it_asked():
+    # What a finished crawl of a site with robots.txt, a page it forbids and a retry leaves:
+    # robots.txt is never scheduled, the forbidden page is dropped before the download.
+    stats = {"scheduler/enqueued": 8, "scheduler/dequeued": 8, "response_received_count": 8,
+             "downloader/exception_count": 1, "robotstxt/request_count": 1}
+    progress = CrawlProgress.from_stats(stats, finished=True)
+    assert progress.pages == progress.requests == 9
 
 
 def test_read_progress(tmp_path):

@@ -70,6 +70,8 @@ def test_progress_is_reported_while_the_crawl_runs_and_at_its_end(
     assert seen[-1].finished and seen[-1].percent == 100
     assert seen[-1].articles == len(result.articles) == 5
     assert seen[-1].pages == result.stats["response_received_count"]
+    assert all(p.pages <= p.requests for p in seen), seen
+    assert seen[-1].requests == seen[-1].pages
     assert all(not p.finished and p.percent < 100 for p in seen[:-1])
 
 
