@@ -16,12 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
 from flows.config import Config, SiteConfig, parse_duration
-from flows.tasks import DATABASE_RETRIES, SiteOutcome, log_stored, save_crawl
+from flows.tasks import (
+    DATABASE_RETRIES,
+    SiteOutcome,
+    crawl_lines_to_task_log,
+    log_crawled,
+    log_stored,
+    save_crawl,
+)
 from spiders.items import CrawlResult
 from spiders.runner import crawl_sites
 from store.db import session_factory
@@ -64,7 +71,7 @@ def crawl_shard(shard: Shard, config: Config) -> list[CrawlResult] | State:
     """Crawl a shard's sites in one child process. When some of them fail, the task ends
     Failed naming them, its results still the task's result, so the run stores and reports
     every site."""
-    logger = get_run_logger()
+    crawl_lines_to_task_log()
     with tempfile.TemporaryDirectory(prefix="newswatch-shard-") as workdir:
         results = crawl_sites(
             [site.spec() for site in shard.sites],
@@ -74,11 +81,7 @@ def crawl_shard(shard: Shard, config: Config) -> list[CrawlResult] | State:
             timeout=parse_duration(config.crawl.timeout).total_seconds(),
         )
     for result in results:
-        logger.info("%s: %s pages fetched, %s articles extracted, %s errors", result.site,
-                    result.stats.get("response_received_count", 0), len(result.articles),
-                    len(result.errors))
-        for error in result.errors:
-            logger.warning("%s: %s", result.site, error)
+        log_crawled(result)
     failed = [r for r in results if r.failed]
     if failed:
         first = failed[0]

@@ -73,8 +73,7 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult | State:
 
     While it runs, a progress artifact of the task run shows pages fetched out of pages asked for.
     """
-    logger = get_run_logger()
-    _crawl_lines_to_task_log()
+    crawl_lines_to_task_log()
     with tempfile.TemporaryDirectory(prefix=f"newswatch-{site.name}-") as workdir:
         result = crawl_site(
             site.spec(),
@@ -84,23 +83,27 @@ def crawl(site: SiteConfig, config: Config) -> CrawlResult | State:
             timeout=parse_duration(config.crawl.timeout).total_seconds(),
             on_progress=ProgressReport(site.name),
         )
-    stats = result.stats
-    logger.info(
-        "%s: %s pages fetched, %s articles extracted, %s errors",
-        site.name,
-        stats.get("response_received_count", 0),
-        len(result.articles),
-        len(result.errors),
-    )
-    for error in result.errors:
-        logger.warning("%s: %s", site.name, error)
-    # Thirty lines that would fill a run's first screen of logs; the report has the counts.
-    summary = {k: v for k, v in sorted(stats.items()) if not isinstance(v, list | dict)}
-    logger.debug("%s: Scrapy stats:\n%s", site.name, pprint.pformat(summary, sort_dicts=False))
+    log_crawled(result)
     if result.failed:
         reason = result.errors[0] if result.errors else "crawl failed"
         return Failed(message=f"{site.name}: {reason}", data=result)
     return result
+
+
+def log_crawled(result: CrawlResult) -> None:
+    """What a site's crawl gave, in the task's log: counts, then each error on its own line;
+    Scrapy's stats at DEBUG (thirty lines that would fill a run's first screen of logs; the
+    report has the counts)."""
+    logger = get_run_logger()
+    stats = result.stats
+    logger.info("%s: %s pages fetched, %s articles extracted, %s errors", result.site,
+                stats.get("response_received_count", 0), len(result.articles),
+                len(result.errors))
+    for error in result.errors:
+        logger.warning("%s: %s", result.site, error)
+    summary = {k: v for k, v in sorted(stats.items()) if not isinstance(v, list | dict)}
+    logger.debug("%s: Scrapy stats:\n%s", result.site,
+                 pprint.pformat(summary, sort_dicts=False))
 
 
 class _CrawlLinesToTaskLog(logging.Filter):
@@ -118,7 +121,8 @@ class _CrawlLinesToTaskLog(logging.Filter):
 _CRAWL_LINES = _CrawlLinesToTaskLog()
 
 
-def _crawl_lines_to_task_log() -> None:
+def crawl_lines_to_task_log() -> None:
+    """Send the crawl runner's lines to the running task's log (see above), once."""
     runner = logging.getLogger(crawl_site.__module__)
     if _CRAWL_LINES not in runner.filters:
         runner.addFilter(_CRAWL_LINES)
