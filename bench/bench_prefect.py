@@ -81,8 +81,8 @@ def _check(result):
 def _bare_crawl(site: dict, database: str, work: Path) -> float:
     """The same crawl without Prefect: ``spiders.runner.crawl_site`` and its Scrapy child."""
     from bench.runs import LOOPBACK_CRAWL
-    from spiders.items import SiteSpec
     from spiders.runner import crawl_site
+    from store.items import SiteSpec
 
     started = time.perf_counter()
     result = crawl_site(SiteSpec.from_dict(site), workdir=work / "bare", database_url=database,

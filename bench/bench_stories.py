@@ -32,10 +32,10 @@ from sqlalchemy import insert, text
 
 from bench.report import Figure
 from bench.stories_corpus import START, Corpus, Item
-from spiders.items import Article as Crawled
 from store.articles import content_hash, save_article
 from store.db import create_db_engine, session_factory, upgrade
 from store.fingerprint import fingerprint
+from store.items import Article as Crawled
 from store.models import Article, Story, StoryKey, StoryShingles
 from store.stories import CROWDED, DEFAULT_WINDOW, look_up
 

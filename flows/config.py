@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from spiders.items import SiteSpec
+from store.items import SiteSpec
 
 if TYPE_CHECKING:
     from alerts.digest import WatchInfo

@@ -24,8 +24,8 @@ from flows.tasks import (
     match,
     store,
 )
-from spiders.items import CrawlResult
 from store.db import database_problem, session_factory
+from store.items import CrawlResult
 
 __all__ = ["RunSummary", "newswatch_deliver", "newswatch_run", "run_scope"]
 

@@ -29,9 +29,9 @@ from flows.tasks import (
     log_stored,
     save_crawl,
 )
-from spiders.items import CrawlResult
 from spiders.runner import crawl_sites
 from store.db import session_factory
+from store.items import CrawlResult
 
 __all__ = ["Shard", "crawl_shard", "plan_shards", "store_shard"]
 

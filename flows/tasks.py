@@ -31,12 +31,12 @@ from alerts.watching import match_pending
 from flows.config import Config, SiteConfig, parse_duration
 from flows.wording import counted
 from spiders.handoff import REFUSED_COUNT_KEY, REFUSED_URLS_KEY, CrawlProgress
-from spiders.items import CrawlResult
 from spiders.runner import crawl_site
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
 from store.db import database_reason, database_unavailable, session_factory
 from store.health import HealthChange, SiteCheck, pending_change, record_change
+from store.items import CrawlResult
 from store.models import Article
 from store.outbox import NewMatch
 

@@ -43,10 +43,10 @@ from scrapy.settings import Settings
 
 from spiders.addresses import AddressPolicy
 from spiders.handoff import EXIT_NO_SPACE, EXIT_OUTPUT_ERROR
-from spiders.items import SiteSpec
 from spiders.lifeline import die_with_parent
 from spiders.registry import spider_for
 from spiders.settings import USER_AGENT as DEFAULT_USER_AGENT
+from store.items import SiteSpec
 
 __all__ = ["address_settings", "build_settings", "crawler_stats", "end_at", "log_to_stderr",
            "main", "one_line", "site_settings", "user_agent", "write_json"]

@@ -24,9 +24,9 @@ from trafilatura.utils import load_html
 
 from spiders.clean import MAX_LINK_DENSITY, Block, clean_blocks, is_furniture
 from spiders.dates import publication_time
-from spiders.items import Article
 from spiders.metadata import PageMetadata, squash
 from spiders.prepare import prepare
+from store.items import Article
 from store.urls import canonical_url
 
 __all__ = ["MIN_ARTICLE_CHARS", "MIN_BODY_CHARS", "declared_url", "extract_article",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spiders.items import SiteSpec
+from store.items import SiteSpec
 
 __all__ = ["CRAWL_ERROR_KEY", "ERRORS_KEY", "EXIT_NO_SPACE", "EXIT_OUTPUT_ERROR",
            "REFUSED_COUNT_KEY", "REFUSED_URLS_KEY", "CrawlProgress", "ShardRequest", "ShardSite",

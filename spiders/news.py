@@ -38,12 +38,12 @@ from spiders.budget import DEPTH_META, ListingVisits
 from spiders.conditional import CHILDREN_META, PARENT_META, VIA_META
 from spiders.dates import publication_time
 from spiders.extract import MIN_BODY_CHARS, extract_article
-from spiders.items import Article, SiteSpec
 from spiders.links import looks_like_article_url, same_site
 from spiders.listings import Entry, ListingError, parse_listing
 from spiders.middlewares import ARTICLE_META, MODIFIED_META
 from spiders.outcomes import SOURCE_META, record_error
 from spiders.pages import NotHtml, Page, read_html
+from store.items import Article, SiteSpec
 from store.urls import canonical_url
 
 __all__ = ["NewsSpider"]
@@ -53,7 +53,7 @@ ENTRY_META = "newswatch_entry"
 
 
 class NewsSpider(scrapy.Spider):
-    """Crawls one site described by a :class:`~spiders.items.SiteSpec`.
+    """Crawls one site described by a :class:`~store.items.SiteSpec`.
 
     ``site`` is a SiteSpec, its dict, or its JSON (``scrapy crawl news -a site='{...}'``).
     """

@@ -19,8 +19,8 @@ from typing import IO, TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from spiders.items import Article
 from store.fingerprint import fingerprint
+from store.items import Article
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

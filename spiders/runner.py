@@ -44,8 +44,8 @@ from spiders.handoff import (
     ShardSite,
     read_progress,
 )
-from spiders.items import Article, CrawlResult, SiteSpec
 from spiders.lifeline import PARENT_ENV
+from store.items import Article, CrawlResult, SiteSpec
 
 __all__ = ["budget_notes", "crawl_site", "failure_reasons"]
 

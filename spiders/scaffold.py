@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 from spiders.addresses import AddressPolicy
 from spiders.fetch import Fetched, FetchError, fetch
-from spiders.items import Article
 from spiders.single import Sniffed, response_for, sniff
+from store.items import Article
 from store.urls import canonical_url
 
 __all__ = ["Scaffold", "ScaffoldError", "module_name", "write_scaffold"]
@@ -105,8 +105,8 @@ def write_scaffold(name: str, url: str, *, spiders_dir: Path, tests_dir: Path,
 
 def _first_article(found: Sniffed, contact: str | None, policy: AddressPolicy) -> Fetched:
     """The first article page the feed, sitemap or section page leads to."""
-    from spiders.items import SiteSpec
     from spiders.news import NewsSpider
+    from store.items import SiteSpec
 
     if found.listing is not None:
         entries = list(found.listing.entries)
@@ -206,7 +206,7 @@ def _test_module(name: str, module: str, found: Sniffed, source_file: str | None
         "from scrapy.utils.test import get_crawler",
         "",
         "from spiders.fetch import Fetched",
-        "from spiders.items import SiteSpec",
+        "from store.items import SiteSpec",
         "from spiders.registry import spider_for",
         "from spiders.single import response_for",
         "",

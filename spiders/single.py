@@ -19,9 +19,9 @@ from scrapy.responsetypes import responsetypes
 from spiders.addresses import AddressPolicy
 from spiders.extract import declared_url, extract_article
 from spiders.fetch import Fetched, FetchError, fetch
-from spiders.items import Article
 from spiders.listings import Listing, ListingError, parse_listing
 from spiders.pages import NotHtml, read_html
+from store.items import Article
 
 __all__ = ["Extracted", "Sniffed", "extract_source", "is_url", "response_for", "sniff"]
 

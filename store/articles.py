@@ -15,9 +15,9 @@ from typing import Literal
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from spiders.items import Article as CrawledArticle
 from store.db import insert_new
 from store.fingerprint import Fingerprint, fingerprint
+from store.items import Article as CrawledArticle
 from store.models import Article, Story, utcnow
 from store.stories import (
     DEFAULT_WINDOW,

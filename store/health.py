@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from spiders.items import CrawlResult
+from store.items import CrawlResult
 from store.models import CrawlRun, SiteHealth
 from store.outbox import queue_message
 

@@ -101,10 +101,10 @@ def _sources(spec: Any, cls: Any) -> str:
 def check_command(args: argparse.Namespace) -> int:
     from spiders.addresses import AddressPolicy
     from spiders.fetch import FetchError
-    from spiders.items import SiteSpec
     from spiders.registry import site_spiders
     from spiders.runner import crawl_site
     from spiders.single import is_url, sniff
+    from store.items import SiteSpec
 
     config = _optional_config(args.config)
     contact = config.crawl.contact if config else None

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from spiders.items import Article as Crawled
 from store.articles import save_articles
+from store.items import Article as Crawled
 from store.outbox import NewMatch, record_match
 
 NOW = datetime.now(UTC)

@@ -16,9 +16,9 @@ import alerts.dispatch
 from alerts.digest import WatchInfo
 from alerts.dispatch import ChannelOutcome, dispatch_due
 from alerts.schedule import parse_schedule
-from spiders.items import Article as Crawled
 from store.articles import save_articles
 from store.db import session_factory
+from store.items import Article as Crawled
 from store.models import Delivery, DeliveryState, Match
 from store.outbox import CLAIM_LEASE, NewMatch, claim_deliveries, due_deliveries, record_match
 from tests.alerts.conftest import SLACK_URL

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from alerts.watching import match_pending
-from spiders.items import Article as CrawledArticle
 from store.articles import save_articles
 from store.db import session_factory
+from store.items import Article as CrawledArticle
 from store.models import Article, Match
 
 URL = "https://news.example/world/putin-visit"

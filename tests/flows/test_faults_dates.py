@@ -21,10 +21,10 @@ import yaml
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from spiders.items import Article as Crawled
 from spiders.sample_server import sample_site_server
 from store.articles import save_articles
 from store.db import session_factory
+from store.items import Article as Crawled
 from store.models import Article, Delivery, DeliveryState
 from tests.alerts.receivers import HttpReceiver
 

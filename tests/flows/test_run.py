@@ -116,9 +116,9 @@ def test_missing_config_is_one_line(tmp_path, monkeypatch, capsys, argv):
 def test_articles_a_dead_run_stored_but_never_matched_alert_in_the_next_run(
     tmp_path, sqlite_url, sample_site, http_receiver, newswatch
 ):
-    from spiders.items import SiteSpec
     from spiders.runner import crawl_site
     from store.articles import save_articles
+    from store.items import SiteSpec
 
     config = write_config(tmp_path, sqlite_url, sample_site,
                           {"hook": http_receiver.url("json", "/hook")})

@@ -28,10 +28,10 @@ from sqlalchemy import select
 import spiders.middlewares
 from alerts.watching import match_articles
 from flows.cli import main
-from spiders.items import Article as Crawled
 from spiders.sample_server import serving
 from store.articles import save_articles
 from store.db import session_factory
+from store.items import Article as Crawled
 from store.models import Article, Match
 from tests.store.story_pairs import PUTIN, PUTIN_FOLLOW_UP, PUTIN_LEDGER
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from spiders.items import CrawlResult, SiteSpec
 from spiders.runner import crawl_site
 from spiders.sample_server import SampleSiteServer, sample_site_server
+from store.items import CrawlResult, SiteSpec
 
 #: Settings for crawls in tests: no politeness delays against our own loopback server.
 FAST = {

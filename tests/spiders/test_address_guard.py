@@ -12,8 +12,8 @@ from scrapy.utils.test import get_crawler
 from spiders import settings as defaults
 from spiders.address_guard import GuardedResolver, PrivateAddressMiddleware
 from spiders.handoff import REFUSED_COUNT_KEY, REFUSED_URLS_KEY
-from spiders.items import CrawlResult, SiteSpec
 from spiders.runner import crawl_site
+from store.items import CrawlResult, SiteSpec
 from tests.spiders.conftest import FAST
 from tests.spiders.insidesite import METADATA_URL, PointingSite, inside_urls, pointing_site
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from spiders.items import CrawlResult, SiteSpec
 from spiders.runner import crawl_site
+from store.items import CrawlResult, SiteSpec
 from tests.spiders.badsite import BadSite, bad_site
 from tests.spiders.conftest import FAST
 

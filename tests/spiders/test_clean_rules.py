@@ -24,8 +24,8 @@ from spiders.clean import (
     furniture_rule,
 )
 from spiders.extract import page_blocks
-from spiders.items import Article
 from spiders.single import extract_source
+from store.items import Article
 
 REAL = Path(__file__).with_name("sample_data") / "real"
 

@@ -21,8 +21,8 @@ def test_bad_arguments_exit_with_status_2(args, capsys):
 
 def test_address_settings_name_the_sites_own_hosts(monkeypatch):
     from spiders.crawl import address_settings
-    from spiders.items import SiteSpec
     from spiders.news import NewsSpider
+    from store.items import SiteSpec
 
     class Intranet(NewsSpider):
         name = "intranet"

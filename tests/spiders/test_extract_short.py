@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from spiders.items import CrawlResult, SiteSpec
 from spiders.runner import crawl_site
+from store.items import CrawlResult, SiteSpec
 from tests.spiders.briefsite import BRIEFS, CHINESE, BriefSite, body_of, brief_site
 from tests.spiders.conftest import FAST
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spiders.items import CrawlResult, SiteSpec
 from spiders.runner import crawl_site
 from spiders.sample_server import SAMPLE_SITE, SampleSiteServer, sample_site_server
 from store.articles import SavedArticle, save_articles
 from store.crawlruns import record_crawl_run
 from store.db import session_factory
+from store.items import CrawlResult, SiteSpec
 from store.models import FeedValidator
 from tests.spiders.conftest import FAST
 

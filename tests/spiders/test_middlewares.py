@@ -10,9 +10,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request
 from scrapy.utils.test import get_crawler
 
-from spiders.items import Article, SiteSpec
 from spiders.middlewares import AlreadyStored, StoredArticleMiddleware, database_lookup
 from spiders.runner import crawl_site
+from store.items import Article, SiteSpec
 
 STORED = "https://news.example/world/stored-story-here"
 NEW = "https://news.example/world/new-story-here"

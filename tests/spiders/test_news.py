@@ -7,9 +7,9 @@ import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from spiders.items import SiteSpec
 from spiders.listings import Entry
 from spiders.news import NewsSpider
+from store.items import SiteSpec
 
 COURIER_TITLES = {
     "Putin to visit China next month, Kremlin says",

@@ -7,9 +7,9 @@ import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
-from spiders.items import Article
 from spiders.pipelines import JsonLinesPipeline
 from store.fingerprint import fingerprint
+from store.items import Article
 
 FETCHED = datetime(2024, 11, 30, 12, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ import socket
 import pytest
 
 from spiders.handoff import CrawlProgress
-from spiders.items import SiteSpec
 from spiders.runner import crawl_site, failure_reasons
+from store.items import SiteSpec
 from tests.spiders.badsite import bad_site
 
 

@@ -25,9 +25,9 @@ import pytest
 from spiders import settings as defaults
 from spiders.crawl import build_settings
 from spiders.extract import extract_article
-from spiders.items import SiteSpec
 from spiders.listings import Entry, ListingError, parse_listing
 from spiders.sample_server import sample_site_server
+from store.items import SiteSpec
 from tests.spiders.badsite import bad_site
 from tests.spiders.conftest import FAST
 
@@ -99,7 +99,7 @@ def test_a_crawl_cuts_off_gzip_bombs_and_bodies_streamed_past_the_limit(tmp_path
                         sitemaps=(f"{base}/sitemap-bomb.xml.gz",))
         crawl = run_python(f"""
 import json, resource, time
-from spiders.items import SiteSpec
+from store.items import SiteSpec
 from spiders.runner import crawl_site
 started = time.monotonic()
 result = crawl_site(SiteSpec.from_dict({site.to_dict()!r}), workdir={str(tmp_path)!r},

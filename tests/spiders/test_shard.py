@@ -6,9 +6,9 @@ import io
 import json
 
 from spiders.handoff import ShardRequest, ShardSite
-from spiders.items import SiteSpec
 from spiders.runner import crawl_site, crawl_sites
 from spiders.shard import main
+from store.items import SiteSpec
 from tests.faults.servers import DripServer
 from tests.spiders.test_runner import closed_port
 

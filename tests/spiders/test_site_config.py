@@ -12,8 +12,8 @@ from scrapy.utils.test import get_crawler
 from flows.config import ConfigError, parse_config
 from spiders import settings as defaults
 from spiders.crawl import build_settings, user_agent
-from spiders.items import SiteSpec
 from spiders.news import NewsSpider
+from store.items import SiteSpec
 
 
 def config(site: dict | None = None, crawl: dict | None = None):

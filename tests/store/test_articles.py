@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 
 import store.articles
 import store.stories
-from spiders.items import Article as Crawled
 from store.articles import content_hash, is_stored, save_articles
 from store.db import session_factory
 from store.fingerprint import fingerprint
+from store.items import Article as Crawled
 from store.models import Article, Story
 from tests.store.story_pairs import PUTIN, PUTIN_LEDGER
 

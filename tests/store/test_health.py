@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spiders.items import Article, CrawlResult
 from store.crawlruns import record_crawl_run
 from store.db import session_factory
 from store.health import SiteCheck, broken_sites, pending_change, record_change
+from store.items import Article, CrawlResult
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 GOOD = SiteCheck(site="s", listed=5, pages_read=5, with_body=5, with_date=4)

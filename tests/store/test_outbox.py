@@ -2,9 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from spiders.items import Article as Crawled
 from store.articles import save_articles
 from store.db import session_factory
+from store.items import Article as Crawled
 from store.models import Delivery, DeliveryState
 from store.outbox import (
     CLAIM_LEASE,

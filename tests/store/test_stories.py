@@ -11,10 +11,10 @@ from sqlalchemy import func, insert, select
 from bench.bench_stories import crawled as bench_crawled
 from bench.bench_stories import grouping
 from bench.stories_corpus import Corpus
-from spiders.items import Article as Crawled
 from store.articles import save_article, save_articles
 from store.db import alembic_config, create_db_engine, session_factory, upgrade
 from store.fingerprint import Fingerprint, fingerprint
+from store.items import Article as Crawled
 from store.models import Article, Story, StoryKey, StoryShingles
 from store.stories import CROWDED, recent_stories
 from tests.store.story_pairs import (

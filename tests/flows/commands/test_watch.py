@@ -9,9 +9,9 @@ import yaml
 
 from alerts.watching import match_articles
 from flows.cli import main
-from spiders.items import Article as Crawled
 from store.articles import save_articles
 from store.db import session_factory
+from store.items import Article as Crawled
 
 NOW = datetime.now(UTC)
 

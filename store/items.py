@@ -1,4 +1,6 @@
-"""Values that leave the crawler: one site to crawl, and the articles it yielded.
+"""Values that cross from the crawler to the store: one site to crawl, the articles it
+yielded, and how its crawl went. They live here, at the bottom, so that ``spiders`` and
+``store`` both import them and nothing in ``store`` imports ``spiders``.
 
 They cross the process boundary as JSON lines, so they are frozen, keyword-only dataclasses
 with a ``to_dict`` / ``from_dict`` pair and nothing else. An article's body fingerprint
