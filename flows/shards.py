@@ -23,6 +23,7 @@ from prefect.states import Failed, State
 from flows.config import Config, SiteConfig, parse_duration
 from flows.tasks import (
     DATABASE_RETRIES,
+    ProgressReport,
     SiteOutcome,
     crawl_lines_to_task_log,
     log_crawled,
@@ -70,7 +71,7 @@ def plan_shards(sites: list[SiteConfig], *, shard_from: int, shard_size: int,
 def crawl_shard(shard: Shard, config: Config) -> list[CrawlResult] | State:
     """Crawl a shard's sites in one child process. When some of them fail, the task ends
     Failed naming them, its results still the task's result, so the run stores and reports
-    every site."""
+    every site. While it runs, a progress artifact shows its sites' pages added up."""
     crawl_lines_to_task_log()
     with tempfile.TemporaryDirectory(prefix="newswatch-shard-") as workdir:
         results = crawl_sites(
@@ -79,6 +80,7 @@ def crawl_shard(shard: Shard, config: Config) -> list[CrawlResult] | State:
             database_url=config.database,
             settings=config.crawl.settings,
             timeout=parse_duration(config.crawl.timeout).total_seconds(),
+            on_progress=ProgressReport(shard.name),
         )
     for result in results:
         log_crawled(result)

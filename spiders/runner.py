@@ -111,7 +111,7 @@ def crawl_site(
         # Started and waited for by this thread: the child dies when it ends (spiders.lifeline).
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
                                  stderr=subprocess.STDOUT, env=_child_env(database_url))
-        returncode = _wait(child, timeout + grace + _LAST_RESORT_S, progress_path, on_progress)
+        returncode = _wait(child, timeout + grace + _LAST_RESORT_S, [progress_path], on_progress)
         if returncode is None:
             errors.append(f"crawl timed out after {timeout:g} s and did not stop; killed")
     return _judged(site, returncode, output=output, stats_path=stats_path, log_path=log_path,
@@ -125,22 +125,24 @@ def crawl_sites(
     database_url: str | None = None,
     settings: dict[str, Any] | None = None,
     timeout: float = 600,
+    on_progress: Callable[[CrawlProgress], None] | None = None,
 ) -> list[CrawlResult]:
     """Crawl ``sites`` in one child process, a shard (:mod:`spiders.shard`), one result per
     site in their order; never raises for a failed crawl.
 
     Each site is judged as :func:`crawl_site` judges it, from its own articles and stats in
     ``workdir``; the shard's log is ``workdir/shard-FIRST.log``. ``timeout`` bounds each site's
-    crawl, and so the shard's.
+    crawl, and so the shard's. ``on_progress`` gets the shard's progress, its sites' added up.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     entries = []
     for site in sites:
-        output, stats_path, _, _ = _site_paths(workdir, site)
-        for path in (output, stats_path):
+        output, stats_path, _, progress_path = _site_paths(workdir, site)
+        for path in (output, stats_path, progress_path):
             path.unlink(missing_ok=True)
-        entries.append(ShardSite(site=site, output=output, stats=stats_path))
+        entries.append(ShardSite(site=site, output=output, stats=stats_path,
+                                 progress=progress_path))
     if not entries:
         return []
     request = ShardRequest(sites=tuple(entries), settings=settings or {}, timeout=float(timeout))
@@ -158,7 +160,8 @@ def crawl_sites(
             child.stdin.close()
         except BrokenPipeError:  # it died at once; its status and log say why
             pass
-        returncode = _wait(child, timeout + grace + _LAST_RESORT_S, None, None)
+        returncode = _wait(child, timeout + grace + _LAST_RESORT_S,
+                           [entry.progress for entry in entries if entry.progress], on_progress)
         if returncode is None:
             errors.append(f"crawl timed out after {timeout:g} s and did not stop; killed")
     # A site that wrote its stats ended on its own, and is judged by them; the others by how
@@ -225,7 +228,7 @@ def _judged(site: SiteSpec, returncode: int | None, *, output: Path, stats_path:
                        errors=tuple(errors), failed=failed)
 
 
-def _wait(child: subprocess.Popen[bytes], timeout: float, progress_path: Path | None,
+def _wait(child: subprocess.Popen[bytes], timeout: float, progress_paths: Sequence[Path],
           on_progress: Callable[[CrawlProgress], None] | None) -> int | None:
     """The child's exit status, or None when it ran past ``timeout`` and was killed."""
     deadline = time.monotonic() + timeout
@@ -236,8 +239,8 @@ def _wait(child: subprocess.Popen[bytes], timeout: float, progress_path: Path | 
             returncode = child.wait(timeout=max(0.0, min(_PROGRESS_POLL_S, remaining)))
         except subprocess.TimeoutExpired:
             returncode = None
-        if on_progress is not None and progress_path is not None:
-            progress = read_progress(progress_path)
+        if on_progress is not None:
+            progress = _progress_of(progress_paths)
             if progress is not None and progress != last:
                 on_progress(progress)
                 last = progress
@@ -247,6 +250,17 @@ def _wait(child: subprocess.Popen[bytes], timeout: float, progress_path: Path | 
             child.kill()
             child.wait()
             return None
+
+
+def _progress_of(paths: Sequence[Path]) -> CrawlProgress | None:
+    """The progress of the crawls writing ``paths``, added up; None before any wrote one."""
+    found = [p for p in map(read_progress, paths) if p is not None]
+    if not found:
+        return None
+    return CrawlProgress(requests=sum(p.requests for p in found),
+                         pages=sum(p.pages for p in found),
+                         articles=sum(p.articles for p in found),
+                         finished=len(found) == len(paths) and all(p.finished for p in found))
 
 
 def failure_reasons(stats: dict[str, Any]) -> list[str]:

@@ -19,8 +19,9 @@ def test_a_shard_gives_each_site_what_its_own_crawl_gives(tmp_path, fast_setting
     alone = {site.name: crawl_site(site, workdir=tmp_path / site.name, settings=fast_settings,
                                    timeout=120) for site in (courier, ledger)}
 
+    seen = []
     results = crawl_sites([courier, ledger], workdir=tmp_path / "shard", settings=fast_settings,
-                          timeout=120)
+                          timeout=120, on_progress=seen.append)
 
     assert [r.site for r in results] == ["courier", "ledger"]
     for result in results:
@@ -30,6 +31,12 @@ def test_a_shard_gives_each_site_what_its_own_crawl_gives(tmp_path, fast_setting
         assert result.articles, "the sample sites have articles: the test proves nothing"
         assert result.stats["newswatch/pages/ok"] == own.stats["newswatch/pages/ok"]
     assert len(list((tmp_path / "shard").glob("shard-*.log"))) == 1
+    # The shard's progress is its sites' added up, and ends with every page answered.
+    assert seen and seen[-1].finished, seen
+    assert seen[-1].pages == seen[-1].requests == sum(
+        r.stats["response_received_count"] + r.stats.get("downloader/exception_count", 0)
+        for r in results)
+    assert seen[-1].articles == sum(len(r.articles) for r in results)
 
 
 def test_a_dead_site_and_a_stuck_site_fail_alone(tmp_path, fast_settings, base_url):
