@@ -9,9 +9,9 @@ weekly digests add a deployment ``newswatch-deliver/digests`` scheduled at their
 Deployments are upserted on start, so a restart with a changed config changes the schedules;
 deployments this command made for sites no longer in the config are deleted. Every site is
 polled once at start, then on its schedule. Slots missed while the process was down are
-skipped: the deployments are paused when it stops (no runs are scheduled for nobody to run),
-and runs still waiting past their time when it starts (it was killed, say) are deleted rather
-than started late or cancelled by the one-at-a-time limit.
+skipped: runs still waiting past their time when it starts are deleted rather than started
+late or cancelled by the one-at-a-time limit. Schedules are not paused when it stops
+(``pause_on_shutdown=False``): other processes may serve the same deployments.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def serve_config(config: Config) -> None:
     if skipped:
         print(f"newswatch: skipped {counted(skipped, 'run')} missed while not serving")
     poll_now({site.name: ids[site.name] for site in config.sites})
-    # Each flow run gets its own process. Paused on shutdown, so no runs pile up while the
-    # process is down; applying the deployments again at start unpauses them.
-    serve(*made, pause_on_shutdown=True)
+    # Each flow run gets its own process. Not paused on shutdown: another process serving the
+    # same deployments would stop getting runs; what falls due meanwhile is skipped at start.
+    serve(*made, pause_on_shutdown=False)
 

@@ -126,9 +126,9 @@ def test_serve_registers_a_deployment_per_site_and_runs_them(
         served.send_signal(signal.SIGTERM)
         assert served.wait(timeout=30) == 0
         assert "newswatch: stopped serving" in (tmp_path / "serve.log").read_text()
-        # Paused while nothing serves them: no runs are scheduled for nobody to run.
-        assert served_deployments()["courier"].paused
-        assert not [r for r in runs_of(courier.id) if r.state.is_scheduled()]
+        # Not paused: another serve of the same deployments goes on; missed slots are
+        # skipped at the next start (test_a_restart_skips_missed_slots_and_polls_at_once).
+        assert not served_deployments()["courier"].paused
     finally:
         if served.poll() is None:
             served.kill()
