@@ -14,9 +14,9 @@ class Figure:
     @property
     def key(self) -> str:
         """Its key in results.json: the name, and the part of the data set when one figure is
-        measured on several (``extract_real.tuning``)."""
-        half = self.values.get("half")
-        return f"{self.name}.{half}" if half else self.name
+        measured on several (``extract_real.tuning``, ``fleet_poll.1000``)."""
+        part = self.values.get("half") or self.values.get("sites")
+        return f"{self.name}.{part}" if part else self.name
 
     def line(self) -> str:
         parts = " ".join(f"{k}={_fmt(v)}" for k, v in self.values.items())

@@ -8,11 +8,11 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from bench.fleet import FleetServer
 from flows.config import ConfigError, SiteConfig, load_config
 from flows.shards import plan_shards
 from store.db import forget_databases, session_factory
 from store.models import Article, CrawlRun
-from tests.flows.fleet import FleetServer
 from tests.flows.test_run import TEST_CRAWL, closed_port
 
 SITES = 14

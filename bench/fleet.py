@@ -1,8 +1,12 @@
 """A fleet of small news sites on one loopback server, for runs over many sites.
 
-Site ``sN`` has a feed, ``/sN/rss.xml``, of ``articles`` articles dated from the clock the test
-gives, and those article pages. Every answer carries an ``ETag`` and a conditional request for
-an unchanged page gets ``304 Not Modified``; answers are counted per path and status.
+Site ``sN`` has a feed, ``/sN/rss.xml``, of ``articles`` articles dated from the clock its
+caller gives, and those article pages. Every answer carries an ``ETag`` and a conditional
+request for an unchanged page gets ``304 Not Modified``; answers are counted per path and
+status.
+
+All sites share one host and port. That does not serialise them: a shard gives each site a
+crawler of its own, with its own downloader and so its own per-domain slot.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ __all__ = ["FleetServer"]
 
 
 class FleetServer(ThreadingHTTPServer):
+    # Many sites' crawlers connect at once; the default backlog of 5 would make them wait.
+    request_queue_size = 1024
+    daemon_threads = True
+
     def __init__(self, *, now: datetime, articles: int = 3) -> None:
         super().__init__(("127.0.0.1", 0), _FleetHandler)
         self.now = now
