@@ -29,6 +29,7 @@ import sys
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
 from spiders.crawl import (
@@ -95,9 +96,7 @@ def main(stdin: Any = None) -> int:
     for entry in request.sites:
         entry.stats.unlink(missing_ok=True)
         try:
-            crawler = Crawler(spider_for(entry.site.name),
-                              site_settings(entry.site, request.settings, output=entry.output,
-                                            progress=entry.progress, timeout=request.timeout))
+            crawler = Crawler(spider_for(entry.site.name), _crawler_settings(entry, request))
             deferred = process.crawl(crawler, site=entry.site)
         except Exception as exc:  # noqa: BLE001 - one site's broken spider fails that site alone
             written.append(_finish(entry, None, one_line(exc)))
@@ -112,6 +111,17 @@ def main(stdin: Any = None) -> int:
     if crawlers:
         process.start()
     return max(written, default=0)
+
+
+def _crawler_settings(entry: ShardSite, request: ShardRequest) -> Settings:
+    settings = site_settings(entry.site, request.settings, output=entry.output,
+                             progress=entry.progress, timeout=request.timeout)
+    # Scrapy's LogCount puts a handler per crawler on the root logger: in a shard every line
+    # would pass through every site's handler (a cost that grows with the square of the shard)
+    # and be counted in every site's stats.
+    extensions = {**settings.getdict("EXTENSIONS"), "scrapy.extensions.logcount.LogCount": None}
+    settings.set("EXTENSIONS", extensions, priority="cmdline")
+    return settings
 
 
 def _finish(entry: ShardSite, crawler: Crawler | None, error: str | None) -> int:

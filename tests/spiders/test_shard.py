@@ -30,6 +30,8 @@ def test_a_shard_gives_each_site_what_its_own_crawl_gives(tmp_path, fast_setting
         assert sorted(a.url for a in result.articles) == sorted(a.url for a in own.articles)
         assert result.articles, "the sample sites have articles: the test proves nothing"
         assert result.stats["newswatch/pages/ok"] == own.stats["newswatch/pages/ok"]
+        # No site counts another's log lines as its own.
+        assert not any(key.startswith("log_count/") for key in result.stats), result.stats
     assert len(list((tmp_path / "shard").glob("shard-*.log"))) == 1
     # The shard's progress is its sites' added up, and ends with every page answered.
     assert seen and seen[-1].finished, seen
