@@ -194,7 +194,9 @@ def _judged(site: SiteSpec, returncode: int | None, *, output: Path, stats_path:
         errors.append(f"… and {untold} more failures (see {log_path})")
 
     failed = bool(returncode) or returncode is None
-    if returncode in (EXIT_NO_SPACE, EXIT_OUTPUT_ERROR):
+    # A shard's site whose articles could not be written says so in its stats alone.
+    if returncode in (EXIT_NO_SPACE, EXIT_OUTPUT_ERROR) or stats.get("newswatch/output/error"):
+        failed = True
         reason = stats.get("newswatch/output/error") or (
             os.strerror(errno.ENOSPC) if returncode == EXIT_NO_SPACE else "write failed")
         errors.insert(0, f"could not write the crawl's output in {workdir}: {reason}")

@@ -57,7 +57,7 @@ __all__ = ["main", "process_settings"]
 logger = logging.getLogger("spiders.shard")
 
 
-def process_settings(request: ShardRequest) -> Any:
+def process_settings(request: ShardRequest) -> Settings:
     """The settings of the process itself (logging, reactor, DNS resolver).
 
     Every connection of the process asks one resolver for its address, so its address check
@@ -110,7 +110,7 @@ def main(stdin: Any = None) -> int:
                 _finish(entry, crawler, one_line(failure.value))))
     if crawlers:
         process.start()
-    return max(written, default=0)
+    return EXIT_NO_SPACE if EXIT_NO_SPACE in written else max(written, default=0)
 
 
 def _crawler_settings(entry: ShardSite, request: ShardRequest) -> Settings:
