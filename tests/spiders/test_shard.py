@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
-from spiders.handoff import ShardRequest, ShardSite
+from spiders.handoff import CRAWL_ERROR_KEY, ShardRequest, ShardSite
 from spiders.runner import crawl_site, crawl_sites
 from spiders.shard import main
 from store.items import SiteSpec
@@ -73,3 +75,26 @@ def test_a_site_whose_spider_cannot_start_fails_alone(tmp_path, fast_settings, b
     assert failing.failed and failing.errors[0].startswith("crawler could not run: "), failing
     assert not fine.failed and fine.articles
     assert json.loads((tmp_path / "ledger.stats.json").read_text())["newswatch/pages/ok"]
+
+
+def test_a_site_whose_article_file_cannot_be_opened_fails_alone(tmp_path, fast_settings,
+                                                                base_url):
+    from spiders.runner import _child_env
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # a file where the courier's folder should be: its writes fail
+    entries = (
+        ShardSite(site=SiteSpec(name="courier", feeds=(f"{base_url}/courier/rss.xml",)),
+                  output=blocked / "courier.jsonl", stats=tmp_path / "courier.stats.json"),
+        ShardSite(site=SiteSpec(name="ledger", sitemaps=(f"{base_url}/ledger/sitemap-news.xml",)),
+                  output=tmp_path / "ledger.jsonl", stats=tmp_path / "ledger.stats.json"),
+    )
+    request = ShardRequest(sites=entries, settings=fast_settings, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "spiders.shard"], input=request.to_json(),
+                          capture_output=True, text=True, env=_child_env(None), timeout=180)
+
+    assert done.returncode == 0, done.stderr[-2000:]  # every site's stats were written
+    courier = json.loads(entries[0].stats.read_text())
+    ledger = json.loads(entries[1].stats.read_text())
+    assert "a-file" in courier[CRAWL_ERROR_KEY], courier
+    assert CRAWL_ERROR_KEY not in ledger and ledger["newswatch/items/written"] > 0
