@@ -158,6 +158,12 @@ def send_after_lease(database_url: str, channels: dict[str, str]) -> None:
     assert report.sent and not report.failed, report
 
 
+def still_alive_5_s_later(started: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Those of ``started`` still running 5 s from now."""
+    time.sleep(5)
+    return [(pid, command) for pid, command in started if alive(pid)]
+
+
 def slow_site_config(tmp_path: Path, database: str, slow: ListingMaze, **site: str) -> Path:
     """A config of one site, ``slow``, whose crawl takes minutes."""
     config = tmp_path / "newswatch.yaml"
@@ -190,8 +196,7 @@ def test_kill9_of_a_run_leaves_no_process_it_started(tmp_path, sqlite_url):
         finally:
             kill9(run.pid)
             run.wait(timeout=30)
-        time.sleep(5)
-        left = [(pid, command) for pid, command in started if alive(pid)]
+        left = still_alive_5_s_later(started)
         assert not left, f"still alive 5 s after kill -9 of newswatch run: {left}"
 
 
@@ -202,7 +207,7 @@ def test_kill9_of_a_serve_worker_then_of_serve_leaves_no_process_it_started(
     killed then takes every other process it started."""
     from prefect.deployments import run_deployment
 
-    from tests.flows.test_serve import SERVE_STARTUP_S, served_deployments
+    from tests.flows.test_serve import wait_for_deployments
 
     with ListingMaze(now=datetime.now(UTC), delay=1.0) as slow:
         config = slow_site_config(tmp_path, sqlite_url, slow, every="1h")
@@ -213,9 +218,7 @@ def test_kill9_of_a_serve_worker_then_of_serve_leaves_no_process_it_started(
             served = subprocess.Popen([str(command), "serve", "--config", str(config)], env=env,
                                       stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_until(lambda: "slow" in served_deployments() or served.poll() is not None,
-                       timeout=SERVE_STARTUP_S, what="serve to register its deployment")
-            assert served.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+            wait_for_deployments({"slow"}, served, tmp_path / "serve.log")
             run_deployment("newswatch-run/slow", timeout=0)
             wait_until(lambda: slow.hits_under("/a/") >= 2, timeout=240,
                        what="the served run to fetch articles")
@@ -226,8 +229,7 @@ def test_kill9_of_a_serve_worker_then_of_serve_leaves_no_process_it_started(
                         if child in {p for p, _ in descendants(pid)}]
             worker_started = descendants(worker)
             kill9(worker)
-            time.sleep(5)
-            left = [(pid, cmd) for pid, cmd in worker_started if alive(pid)]
+            left = still_alive_5_s_later(worker_started)
             assert not left, f"still alive 5 s after kill -9 of a serve worker: {left}"
             assert served.poll() is None, "serve goes on when one of its runs dies"
 
@@ -236,6 +238,5 @@ def test_kill9_of_a_serve_worker_then_of_serve_leaves_no_process_it_started(
         finally:
             kill9(served.pid)
             served.wait(timeout=30)
-        time.sleep(5)
-        left = [(pid, cmd) for pid, cmd in started if alive(pid)]
+        left = still_alive_5_s_later(started)
         assert not left, f"still alive 5 s after kill -9 of newswatch serve: {left}"

@@ -53,6 +53,16 @@ def wait_for_run(deployment_id, done, what: str, served, log: Path, timeout: flo
         time.sleep(0.5)
 
 
+def wait_for_deployments(names: set[str], served, log: Path) -> dict[str, object]:
+    """serve's deployments once it has registered those of ``names``."""
+    deadline = time.monotonic() + SERVE_STARTUP_S
+    while names - set(found := served_deployments()):
+        assert served.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, f"serve registered no deployment of {names} in time"
+        time.sleep(0.5)
+    return found
+
+
 def start_serve(config: str, env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("a") as out:
         return subprocess.Popen(
@@ -85,25 +95,15 @@ def test_serve_registers_a_deployment_per_site_and_runs_them(
     tmp_path, sqlite_url, sample_site, http_receiver, prefect_api_url
 ):
     config = serve_config(tmp_path, sqlite_url, sample_site, http_receiver.url("json", "/hook"))
-    command = Path(sys.executable).with_name("newswatch")
     env = {
         **os.environ,
         "PREFECT_API_URL": prefect_api_url,
         "NEWSWATCH_HOME": str(tmp_path),
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # seconds; pick the triggered run up at once
     }
-    log = (tmp_path / "serve.log").open("w")
-    served = subprocess.Popen(
-        [str(command), "serve", "--config", config], env=env, stdout=log, stderr=log
-    )
+    served = start_serve(config, env, tmp_path / "serve.log")
     try:
-        deadline = time.monotonic() + SERVE_STARTUP_S
-        while {"courier", "ledger"} - set(served_deployments()):
-            assert served.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "serve registered no deployments in time"
-            time.sleep(0.5)
-
-        found = served_deployments()
+        found = wait_for_deployments({"courier", "ledger"}, served, tmp_path / "serve.log")
         courier, ledger = found["courier"], found["ledger"]
         assert [s.schedule.interval for s in courier.schedules] == [timedelta(minutes=7)]
         assert [s.schedule.cron for s in ledger.schedules] == ["0 6 * * 1"]
@@ -133,7 +133,6 @@ def test_serve_registers_a_deployment_per_site_and_runs_them(
         if served.poll() is None:
             served.kill()
             served.wait()
-        log.close()
 
 
 def test_restart_with_a_changed_config_updates_schedules_and_drops_old_sites(
@@ -201,18 +200,9 @@ def test_a_failed_site_run_logs_its_failure_without_a_traceback(
     config.write_text(yaml.safe_dump(spec))
     env = {**os.environ, "PREFECT_API_URL": prefect_api_url, "NEWSWATCH_HOME": str(tmp_path),
            "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
-    log = (tmp_path / "serve.log").open("w")
-    served = subprocess.Popen(
-        [str(Path(sys.executable).with_name("newswatch")), "serve", "--config", str(config)],
-        env=env, stdout=log, stderr=log,
-    )
+    served = start_serve(str(config), env, tmp_path / "serve.log")
     try:
-        deadline = time.monotonic() + SERVE_STARTUP_S
-        while "deadsite" not in served_deployments():
-            assert served.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "serve registered no deployment in time"
-            time.sleep(0.5)
-        deadsite = served_deployments()["deadsite"]
+        deadsite = wait_for_deployments({"deadsite"}, served, tmp_path / "serve.log")["deadsite"]
         run = wait_for_run(deadsite.id, lambda r: r.state.is_final(), "no run at start",
                            served, tmp_path / "serve.log")
         served.send_signal(signal.SIGTERM)
@@ -221,7 +211,6 @@ def test_a_failed_site_run_logs_its_failure_without_a_traceback(
         if served.poll() is None:
             served.kill()
             served.wait()
-        log.close()
 
     assert run.state.is_failed(), run.state
     assert run.state.message.startswith("1 of 1 sites failed: deadsite: "), run.state.message
@@ -249,12 +238,7 @@ def test_a_restart_skips_missed_slots_and_polls_at_once(
     log = tmp_path / "serve.log"
     served = start_serve(str(config), env, log)
     try:
-        deadline = time.monotonic() + SERVE_STARTUP_S
-        while "gazette" not in served_deployments():
-            assert served.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "serve registered no deployment in time"
-            time.sleep(0.5)
-        gazette = served_deployments()["gazette"]
+        gazette = wait_for_deployments({"gazette"}, served, log)["gazette"]
         first = wait_for_run(gazette.id, lambda r: r.state.is_completed(), "no run at start",
                              served, log)
         assert first.name == "run-gazette"
